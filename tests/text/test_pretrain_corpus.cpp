@@ -295,3 +295,31 @@ TEST_CASE("pretrain corpus: multi-shard corpus and document split", "[pretrain][
   CHECK(split_documents(1, 0.5, 1).validation.empty());
   CHECK_THROWS_AS(split_documents(10, 1.0, 1), nlp::Error);
 }
+
+TEST_CASE("pretrain corpus: TSV column (unlabelled SST-2 sentences)", "[pretrain][corpus]") {
+  TempDir tmp("shard_tsv");
+  ChunkTokenizer tok;
+  const std::string src = nlp::test::shared_path("data/glue/SST-2/train.tsv");
+  REQUIRE(detect_format(src, CorpusFormat::Auto) == CorpusFormat::Tsv);
+  build_shard(src, tmp.path + "/sst2.shard", tok, kFp, ChunkTokenizer::kVocab);
+  TokenShard s = TokenShard::open(tmp.path + "/sst2.shard");
+  CHECK(s.num_documents() == 67349);  // one sentence per row
+  CHECK(s.num_sentences() == 67349);
+  std::vector<int32_t> first = tok("hide new secretions from the parental units ");
+  REQUIRE(s.sentence(0).size() == first.size());
+  CHECK(std::equal(first.begin(), first.end(), s.tokens()));
+
+  // the test split has the sentence in the second column
+  const std::string test_tsv = nlp::test::shared_path("data/glue/SST-2/test.tsv");
+  std::vector<std::string> got;
+  for_each_sentence(test_tsv, {}, [&](std::string_view t, uint64_t) { if (got.size() < 1) got.emplace_back(t); }, [] {});
+  CHECK(got.at(0) == "uneasy mishmash of styles and genres .");
+
+  const std::string bad = tmp.path + "/bad.tsv";
+  write_text(bad, "text\tlabel\nfoo\t1\n");
+  CHECK_THROWS_WITH(build_shard(bad, tmp.path + "/b.shard", tok, kFp, ChunkTokenizer::kVocab),
+                    Catch::Contains(bad + ":1") && Catch::Contains("'sentence'"));
+  write_text(bad, "label\tsentence\n1\tok\n0\n");
+  CHECK_THROWS_WITH(build_shard(bad, tmp.path + "/b.shard", tok, kFp, ChunkTokenizer::kVocab),
+                    Catch::Contains(bad + ":3"));
+}

@@ -94,6 +94,7 @@ uint64_t fnv1a64(std::string_view bytes, uint64_t seed) {
 CorpusFormat detect_format(const std::string& path, CorpusFormat requested) {
   if (requested != CorpusFormat::Auto) return requested;
   if (ends_with(path, ".jsonl") || ends_with(path, ".json")) return CorpusFormat::Jsonl;
+  if (ends_with(path, ".tsv")) return CorpusFormat::Tsv;
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, "cannot open file");
   std::string line;
@@ -122,10 +123,46 @@ void for_each_sentence(const std::string& path, const CorpusReadOptions& options
   };
   std::string line;
   uint64_t line_no = 0;
+  size_t tsv_index = 0;  // column index of options.tsv_column
+  auto tsv_field = [](const std::string& row, size_t index, std::string_view& out) {
+    size_t start = 0;
+    for (size_t k = 0; k < index; ++k) {
+      size_t tab = row.find('\t', start);
+      if (tab == std::string::npos) return false;
+      start = tab + 1;
+    }
+    size_t tab = row.find('\t', start);
+    out = std::string_view(row).substr(start, tab == std::string::npos ? std::string::npos : tab - start);
+    return true;
+  };
   while (std::getline(in, line)) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     switch (format) {
+      case CorpusFormat::Tsv: {
+        if (line_no == 1) {  // header
+          bool found = false;
+          for (size_t k = 0;; ++k) {
+            std::string_view name;
+            if (!tsv_field(line, k, name)) break;
+            if (name == options.tsv_column) {
+              tsv_index = k;
+              found = true;
+              break;
+            }
+          }
+          if (!found) fail(path + ":1", "header has no column '" + options.tsv_column + "' (expected a tab-separated header row)");
+          break;
+        }
+        if (is_blank(line)) break;
+        std::string_view field;
+        if (!tsv_field(line, tsv_index, field))
+          fail(path + ":" + std::to_string(line_no), "row has no column " + std::to_string(tsv_index + 1) + " ('" +
+                                                         options.tsv_column + "')");
+        if (!is_blank(field)) emit(field, line_no);
+        end_doc();
+        break;
+      }
       case CorpusFormat::Text:
         if (is_blank(line)) end_doc();
         else emit(line, line_no);
@@ -177,7 +214,7 @@ ShardStamp current_stamp(const std::string& source_path, const CorpusReadOptions
   s.source_size = static_cast<uint64_t>(st.st_size);
   s.source_mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
   CorpusFormat f = detect_format(source_path, options.format);
-  std::string desc = std::to_string(static_cast<int>(f)) + "|" + options.jsonl_field + "|" +
+  std::string desc = std::to_string(static_cast<int>(f)) + "|" + options.jsonl_field + "|" + options.tsv_column + "|" +
                      std::to_string(options.max_sentences_per_document);
   s.options_hash = fnv1a64(desc);
   s.vocab_size = vocab_size;

@@ -8,7 +8,10 @@
 //                  are ignored. (The format of wiki_00.txt in ../shared/data/corpus.)
 //   Jsonl          one JSON object per row; its string field `jsonl_field` ("text") is one
 //                  document whose non-blank lines are its sentences.
-//   Auto           .jsonl/.json -> Jsonl; else WikiExtractor when the first non-blank row starts
+//   Tsv            tab-separated with a header row (GLUE style, no quoting); the column
+//                  `tsv_column` ("sentence") of each row is one one-sentence document (e.g. the
+//                  unlabelled SST-2 sentences).
+//   Auto           .jsonl/.json -> Jsonl; .tsv -> Tsv; else WikiExtractor when the first non-blank row starts
 //                  with "<doc ", else Text.
 // Rows are read one at a time (std::getline), so files larger than memory are fine. A trailing
 // '\r' is stripped. Sentences that tokenize to nothing and documents without sentences are
@@ -38,11 +41,12 @@ namespace nlp::pretrain {
 // Tokenizer as a parameter: text of one sentence -> token ids (no special tokens added).
 using TokenizeFn = std::function<std::vector<int32_t>(std::string_view)>;
 
-enum class CorpusFormat { Auto, Text, WikiExtractor, Jsonl };
+enum class CorpusFormat { Auto, Text, WikiExtractor, Jsonl, Tsv };
 
 struct CorpusReadOptions {
   CorpusFormat format = CorpusFormat::Auto;
   std::string jsonl_field = "text";
+  std::string tsv_column = "sentence";
   size_t max_sentences_per_document = 0;  // 0 = keep documents whole
 };
 
@@ -51,7 +55,7 @@ CorpusFormat detect_format(const std::string& path, CorpusFormat requested);
 
 // Streams the sentences of a raw corpus file. `on_sentence(text, line_number)` is called for each
 // sentence, `on_document_end()` after the last sentence of each document (only for documents that
-// had at least one sentence). Throws nlp::Error "<path>:<line>: ..." on malformed JSONL rows and
+// had at least one sentence). Throws nlp::Error "<path>:<line>: ..." on malformed JSONL/TSV rows and
 // "<path>: cannot open file" when unreadable.
 void for_each_sentence(const std::string& path, const CorpusReadOptions& options,
                        const std::function<void(std::string_view sentence, uint64_t line)>& on_sentence,
@@ -66,7 +70,7 @@ struct ShardStamp {
   uint64_t tokenizer_fingerprint = 0;
   uint64_t source_size = 0;
   int64_t source_mtime_ns = 0;
-  uint64_t options_hash = 0;  // hash of the resolved format, jsonl_field, max_sentences_per_document
+  uint64_t options_hash = 0;  // hash of the resolved format, jsonl_field, tsv_column, max_sentences_per_document
   uint64_t vocab_size = 0;
   bool operator==(const ShardStamp& o) const;
   bool operator!=(const ShardStamp& o) const { return !(*this == o); }
