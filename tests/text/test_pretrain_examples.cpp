@@ -250,3 +250,20 @@ TEST_CASE("pretrain examples: word starts at sentence starts and after specials"
       REQUIRE(s.word_start[1 + (t - a.begin)] == (sh.is_sentence_start(t) ? 1 : 0));
   }
 }
+
+namespace {
+struct ListTokenizer : nlp::tok::SubwordTokenizer {
+  std::vector<std::string> vocab;
+  std::vector<nlp::tok::Piece> tokenize(std::string_view) const override { return {}; }
+  std::string tokens_to_string(const std::vector<std::string>&) const override { return {}; }
+  int32_t token_to_id(std::string_view) const override { return -1; }
+  std::string id_to_token(int32_t id) const override { return vocab.at(static_cast<size_t>(id)); }
+  int64_t vocab_size() const override { return static_cast<int64_t>(vocab.size()); }
+};
+}  // namespace
+
+TEST_CASE("pretrain examples: word-start table from a tokenizer's vocabulary", "[pretrain][examples]") {
+  ListTokenizer t;
+  t.vocab = {"[PAD]", "un", "##aff", "##able", "runs"};
+  CHECK(word_start_table(t, WordStartScheme::WordPiece) == std::vector<uint8_t>{1, 1, 0, 0, 1});
+}

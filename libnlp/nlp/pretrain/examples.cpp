@@ -20,6 +20,13 @@ std::vector<uint8_t> word_start_table(const std::vector<std::string>& vocab, Wor
   return out;
 }
 
+std::vector<uint8_t> word_start_table(const nlp::tok::SubwordTokenizer& tokenizer, WordStartScheme scheme) {
+  std::vector<std::string> vocab;
+  vocab.reserve(static_cast<size_t>(tokenizer.vocab_size()));
+  for (int64_t id = 0; id < tokenizer.vocab_size(); ++id) vocab.push_back(tokenizer.id_to_token(static_cast<int32_t>(id)));
+  return word_start_table(vocab, scheme);
+}
+
 // ---------------------------------------------------------------- materialize
 
 Sequence materialize(const Corpus& corpus, const ExampleSet& set, uint64_t index, const SpecialTokens& special) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "nlp/pretrain/corpus.h"
+#include "nlp/tokenizers/subword.h"
 
 namespace nlp::pretrain {
 
@@ -51,6 +52,8 @@ enum class WordStartScheme {
 // first token of every sentence and the token after a special token always start a word (a
 // byte-level BPE or SentencePiece sentence's first piece may lack the marker).
 std::vector<uint8_t> word_start_table(const std::vector<std::string>& vocab, WordStartScheme scheme);
+// Same, reading the vocabulary of a tokenizer (id_to_token for 0..vocab_size-1).
+std::vector<uint8_t> word_start_table(const nlp::tok::SubwordTokenizer& tokenizer, WordStartScheme scheme);
 
 enum class ExampleKind { SegmentPair, Single, Block };
 
