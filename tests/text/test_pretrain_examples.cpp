@@ -4,6 +4,7 @@
 #include <map>
 
 #include "nlp/pretrain/examples.h"
+#include "nlp/pretrain/rng.h"
 #include "nlp/util/error.h"
 #include "support/shared.h"
 #include "text/test_pretrain_support.h"
@@ -266,4 +267,23 @@ TEST_CASE("pretrain examples: word-start table from a tokenizer's vocabulary", "
   ListTokenizer t;
   t.vocab = {"[PAD]", "un", "##aff", "##able", "runs"};
   CHECK(word_start_table(t, WordStartScheme::WordPiece) == std::vector<uint8_t>{1, 1, 0, 0, 1});
+}
+
+TEST_CASE("pretrain examples: append_examples for BERT-style dupe copies", "[pretrain][examples]") {
+  Fixture& f = fixture();
+  const auto docs = bible_docs(f);
+  ExampleSet all;
+  ExampleSet c0 = build_segment_pairs(f.corpus, docs, PairConfig{}, mix_seed({9, 0}));
+  ExampleSet c1 = build_segment_pairs(f.corpus, docs, PairConfig{}, mix_seed({9, 1}));
+  append_examples(all, c0);
+  append_examples(all, c1);
+  REQUIRE(all.kind == ExampleKind::SegmentPair);
+  REQUIRE(all.size() == c0.size() + c1.size());
+  for (uint64_t i : {uint64_t{0}, c1.size() - 1}) {
+    Sequence a = materialize(f.corpus, all, c0.size() + i, f.special);
+    Sequence b = materialize(f.corpus, c1, i, f.special);
+    CHECK(a.input_ids == b.input_ids);
+    CHECK(a.label == b.label);
+  }
+  CHECK_THROWS_AS(append_examples(all, build_causal_blocks(f.corpus, docs, 32)), nlp::Error);
 }

@@ -94,6 +94,17 @@ Sequence materialize(const Corpus& corpus, const ExampleSet& set, uint64_t index
   return seq;
 }
 
+void append_examples(ExampleSet& dst, const ExampleSet& src) {
+  if (dst.records.empty() && dst.pieces.empty()) dst.kind = src.kind;
+  if (dst.kind != src.kind) fail("append_examples", "cannot append examples of another kind (pairs, single sequences, blocks)");
+  const uint64_t offset = dst.pieces.size();
+  dst.pieces.insert(dst.pieces.end(), src.pieces.begin(), src.pieces.end());
+  for (ExampleRecord r : src.records) {
+    r.first_piece += offset;
+    dst.records.push_back(r);
+  }
+}
+
 // ---------------------------------------------------------------- segment pairs
 
 namespace {

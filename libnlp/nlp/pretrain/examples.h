@@ -80,6 +80,12 @@ struct ExampleSet {
   uint64_t size() const { return records.size(); }
 };
 
+// Appends the examples of `src` to `dst` (same kind, else nlp::Error). BERT's static pipeline
+// builds the pairs dupe_factor times with different randomness; do the same with
+//   for d in 0..dupe-1: append_examples(all, build_segment_pairs(corpus, docs, cfg, mix_seed({seed, d})));
+// and a Static dataset with dupe_factor = 1 (each copy then also gets its own masks).
+void append_examples(ExampleSet& dst, const ExampleSet& src);
+
 // One model input before masking. All vectors have the same length (no padding).
 struct Sequence {
   std::vector<int32_t> input_ids;
