@@ -29,10 +29,6 @@ static std::string error_of(const std::function<void()>& f) {
   return "(no nlp::Error thrown)";
 }
 
-static void copy_file(const std::string& from, const std::string& to) {
-  std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing);
-}
-
 TEST_CASE("save_pretrained reloads bit-identically and drops tied duplicates", "[bert][save]") {
   for (const char* name : kBertFixtures) {
     INFO(name);
@@ -65,7 +61,8 @@ TEST_CASE("a bare BertModel checkpoint loads into a task model with the head new
   json config = read_json_file(f.dir + "/config.json");
   auto model = models::build_model(config, "config.json", "BertForSequenceClassification");
   auto report = models::load_state_dict(*model, io::load_safetensors(f.dir + "/model.safetensors"), "model.safetensors");
-  CHECK(report.newly_initialized == std::vector<std::string>{"classifier.bias", "classifier.weight"});
+  const std::vector<std::string> fresh = {"classifier.bias", "classifier.weight"};
+  CHECK(report.newly_initialized == fresh);
   CHECK(report.unexpected.empty());
   model->eval();
   torch::NoGradGuard g;

@@ -1,4 +1,5 @@
 // `nlp forward` and `nlp info` through the real binary (NLP_BINARY) on the BERT fixtures.
+#include <sys/wait.h>
 #include <torch/torch.h>
 
 #include <catch2/catch.hpp>
