@@ -238,28 +238,35 @@ size_t skip_space_backward(std::string_view text, size_t b, size_t e) {
   return e;
 }
 
-// Incremental byte -> code point index conversion (fast for non-decreasing queries).
+// Incremental byte -> code point index conversion (linear for non-decreasing queries).
+// `pos` is always the start of character number `chars`.
 struct CharCounter {
   std::string_view text;
   size_t pos = 0;
   int64_t chars = 0;
-  int64_t at(size_t p) {
-    if (p < pos) {
-      pos = 0;
-      chars = 0;
-    }
-    while (pos < p && pos < text.size()) {
-      size_t len = 1;
-      if (static_cast<unsigned char>(text[pos]) >= 0x80) decode_utf8(text, pos, len);
+  size_t len_at(size_t p) const {
+    size_t len = 1;
+    if (static_cast<unsigned char>(text[p]) >= 0x80) decode_utf8(text, p, len);
+    return len;
+  }
+  void seek(size_t p) {
+    if (p < pos) pos = 0, chars = 0;
+    while (pos < text.size()) {
+      size_t len = len_at(pos);
+      if (pos + len > p) break;
       pos += len;
       ++chars;
     }
-    return chars;
   }
   // Index of the character containing byte p (a piece may start inside a multi-byte character).
   int64_t floor_at(size_t p) {
-    int64_t n = at(p);
-    return (pos > p && n > 0) ? n - 1 : n;
+    seek(p);
+    return chars;
+  }
+  // Number of characters that start before byte p.
+  int64_t ceil_at(size_t p) {
+    seek(p);
+    return (p == pos || pos >= text.size()) ? chars : chars + 1;
   }
 };
 
@@ -344,7 +351,7 @@ Tokenizer::Seq Tokenizer::tokenize_seq(std::string_view text) const {
   out.char_end.resize(out.pieces.size());
   for (size_t k = 0; k < out.pieces.size(); ++k) {
     out.char_begin[k] = cc.floor_at(size_t(out.pieces[k].begin));
-    out.char_end[k] = cc.at(size_t(out.pieces[k].end));
+    out.char_end[k] = cc.ceil_at(size_t(out.pieces[k].end));
   }
   return out;
 }
