@@ -135,6 +135,29 @@ TEST_CASE("byte-level BPE add_prefix_space", "[bpe][bytelevel]") {
   CHECK(e[0].end == 0);
 }
 
+TEST_CASE("byte-level BPE add_prefix_space, RobertaTokenizer flavour", "[bpe][bytelevel]") {
+  ByteLevelBpeOptions opt;
+  opt.add_prefix_space = true;
+  opt.unk_token = "<unk>";
+  opt.prefix_space_only_if_missing = true;
+  auto tok = load("roberta-base", opt);
+  auto plain = load("roberta-base", {false, "<unk>"});
+  CHECK(tok.tokenize("").empty());  // no space added to an empty text
+  auto a = tok.tokenize(" Hello");  // already starts with whitespace: unchanged
+  auto b = plain.tokenize(" Hello");
+  REQUIRE(a.size() == b.size());
+  CHECK(a[0].token == b[0].token);
+  CHECK(a[0].begin == 0);
+  CHECK(a[0].end == 6);
+  auto c = tok.tokenize("\tHello");
+  CHECK(c[0].token == plain.tokenize("\tHello")[0].token);
+  auto d = tok.tokenize("Hello");
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].token == "\xC4\xA0Hello");
+  CHECK(d[0].begin == 0);
+  CHECK(d[0].end == 5);
+}
+
 TEST_CASE("byte-level BPE round-trips valid UTF-8 through tokens_to_string", "[bpe][bytelevel]") {
   auto tok = load("roberta-base", {false, "<unk>"});
   for (const auto& r : read_encode_jsonl("roberta-base")) {

@@ -164,12 +164,19 @@ std::vector<Piece> ByteLevelBpeTokenizer::tokenize(std::string_view text) const 
   std::string work;
   std::vector<int64_t> bmap, emap;
   const bool remap = !utf8_is_valid(text);
-  const int64_t pfx = options_.add_prefix_space ? 1 : 0;
-  std::string_view s = text;
-  if (remap || pfx) {
-    if (pfx) work.push_back(' ');
-    if (remap) work += utf8_replace_invalid(text, &bmap, &emap);
-    else work.append(text.data(), text.size());
+  std::string fixed;
+  if (remap) fixed = utf8_replace_invalid(text, &bmap, &emap);
+  std::string_view clean = remap ? std::string_view(fixed) : text;
+  int64_t pfx = options_.add_prefix_space ? 1 : 0;
+  if (pfx && options_.prefix_space_only_if_missing) {
+    size_t k = 0;
+    if (clean.empty() || py_isspace(utf8_next(clean, k))) pfx = 0;
+  }
+  std::string_view s = clean;
+  if (pfx) {
+    work.reserve(clean.size() + 1);
+    work.push_back(' ');
+    work.append(clean.data(), clean.size());
     s = work;
   }
   auto map_begin = [&](int64_t p) -> int64_t {
