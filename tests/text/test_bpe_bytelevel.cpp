@@ -2,7 +2,10 @@
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
+#include <fstream>
+#include <thread>
 #include <random>
 #include <set>
 #include <string>
@@ -278,4 +281,36 @@ TEST_CASE("byte-level BPE from in-memory vocabulary and merges", "[bpe][byteleve
   CHECK_THROWS_WITH(no_unk.tokenize("x"), Catch::Contains("not in the vocabulary"));
   CHECK_THROWS_AS(ByteLevelBpeTokenizer(BpeVocab{}, merges), nlp::Error);
   CHECK_THROWS_AS(ByteLevelBpeTokenizer(vocab, {{"", "a"}}), nlp::Error);
+}
+
+TEST_CASE("byte-level BPE is thread-safe: concurrent calls give the single-thread result", "[bpe][bytelevel]") {
+  auto tok = load("gpt2");
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(nlp::test::shared_path("data/corpus/tinyshakespeare.txt"));
+    std::string l;
+    while (std::getline(in, l) && lines.size() < 4000) lines.push_back(l);
+  }
+  std::vector<std::vector<int32_t>> expect;
+  {
+    auto fresh = load("gpt2");
+    for (const auto& l : lines) {
+      std::vector<int32_t> ids;
+      for (const auto& p : fresh.tokenize(l)) ids.push_back(p.id);
+      expect.push_back(ids);
+    }
+  }
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (size_t i = t; i < lines.size() + t; ++i) {
+        size_t k = (i * 7 + t) % lines.size();
+        std::vector<int32_t> ids;
+        for (const auto& p : tok.tokenize(lines[k])) ids.push_back(p.id);
+        if (ids != expect[k]) ++mismatches;
+      }
+    });
+  for (auto& th : threads) th.join();
+  CHECK(mismatches.load() == 0);
 }
