@@ -311,9 +311,35 @@ Tokenizer::Seq Tokenizer::tokenize_seq(std::string_view text) const {
         segs[k - 1].e = skip_space_backward(text, segs[k - 1].b, segs[k - 1].e);
     }
   }
+  // add_prefix_space: the first text segment is tokenised with a space in front (offsets of the
+  // synthetic space collapse to 0); when the text starts with an added token, the space is a
+  // segment of its own unless that token strips whitespace on its left.
+  bool prefix = cfg_.add_prefix_space;
+  if (prefix && cfg_.prefix_space_only_if_missing) {
+    size_t len = 0;
+    prefix = !text.empty() && !python_isspace(decode_utf8(text, 0, len));
+  }
+  if (prefix && !segs.empty() && segs[0].tok && segs[0].tok->lstrip) prefix = false;
   Seq out;
   int32_t word_base = 0;
   for (const Seg& s : segs) {
+    if (prefix && (s.tok || s.b < s.e)) {
+      prefix = false;
+      std::string chunk = " ";
+      if (!s.tok) chunk.append(text.substr(s.b, s.e - s.b));
+      std::vector<Piece> ps = model_->tokenize(chunk);
+      int32_t max_word = -1;
+      for (Piece& p : ps) {
+        p.begin = std::max<int64_t>(0, p.begin - 1) + int64_t(s.b);
+        p.end = std::max<int64_t>(0, p.end - 1) + int64_t(s.b);
+        if (p.word < 0) p.word = 0;
+        max_word = std::max(max_word, p.word);
+        p.word += word_base;
+        out.pieces.push_back(std::move(p));
+      }
+      word_base += max_word + 1;
+      if (!s.tok) continue;
+    }
     if (s.b >= s.e) continue;
     if (s.tok) {
       Piece p;
