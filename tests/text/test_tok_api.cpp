@@ -304,3 +304,32 @@ TEST_CASE("loading: tokenizer.json WordPiece, added tokens, clear errors", "[tok
     CHECK_THROWS_WITH(Tokenizer::from_pretrained(d + "/nope"), Catch::Contains("nope"));
   }
 }
+
+TEST_CASE("add_prefix_space: one space before the whole text, not after each added token", "[tok]") {
+  const std::string src = nlp::test::shared_path("fixtures/tokenizers/gpt2");
+  std::string d = tmp_dir("prefix");
+  std::system(("cp " + src + "/vocab.json " + src + "/merges.txt " + d + "/").c_str());
+  write(d + "/tokenizer_config.json", R"({"tokenizer_class": "GPT2Tokenizer", "add_prefix_space": true})");
+  Tokenizer t = Tokenizer::from_pretrained(d);
+  // transformers: prepare_for_tokenization -> " Hello<|endoftext|>world"
+  auto p = t.tokenize("Hello<|endoftext|>world");
+  REQUIRE(p.size() == 3);
+  CHECK(p[0].token == "\xC4\xA0Hello");
+  CHECK(p[0].begin == 0);
+  CHECK(p[0].end == 5);
+  CHECK(p[1].token == "<|endoftext|>");
+  CHECK(p[2].token == "world");
+  // starting with an added token: the space is a token of its own (GPT-2's special tokens do not strip)
+  auto q = t.tokenize("<|endoftext|>x");
+  REQUIRE(q.size() == 3);
+  CHECK(q[0].token == "\xC4\xA0");
+  CHECK(q[0].end == 0);
+
+  const std::string rsrc = nlp::test::shared_path("fixtures/tokenizers/roberta-base");
+  std::system(("cp " + rsrc + "/vocab.json " + rsrc + "/merges.txt " + d + "/").c_str());
+  write(d + "/tokenizer_config.json", R"({"tokenizer_class": "RobertaTokenizer", "add_prefix_space": true})");
+  Tokenizer r = Tokenizer::from_pretrained(d);
+  CHECK(r.tokenize("Hello")[0].token == "\xC4\xA0Hello");
+  CHECK(r.tokenize(" Hello")[0].token == "\xC4\xA0Hello");  // RobertaTokenizer: not added twice
+  CHECK(r.tokenize(" Hello").size() == 1);
+}
