@@ -72,7 +72,7 @@ TEST_CASE("nlp tokenize reproduces the fixture pairs", "[tok][cli]") {
 
 TEST_CASE("nlp tokenize: plain lines, windows, errors name the line", "[tok][cli]") {
   const std::string dir = nlp::test::shared_path("fixtures/tokenizers/bert-base-uncased");
-  auto [rc, out] = run("printf 'hello world\\n\\nCaf\\xc3\\xa9!\\n' | " + std::string(NLP_BINARY) + " tokenize --tokenizer " + dir);
+  auto [rc, out] = run("printf 'hello world\\n\\nCaf\\303\\251!\\n' | " + std::string(NLP_BINARY) + " tokenize --tokenizer " + dir);
   REQUIRE(rc == 0);
   auto rows = jsonl(out);
   REQUIRE(rows.size() == 3);
