@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake ccache pkg-config libtorch-dev libsentencepiece-dev nlohmann-json3-dev
-          libcli11-dev catch2 libopenblas0-pthread libutf8proc-dev libpcre2-dev libbenchmark-dev)
+          libcli11-dev catch2 libopenblas0-pthread libutf8proc-dev libpcre2-dev libbenchmark-dev clang)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,3 +6,8 @@ bash scripts/setup.sh
 export OMP_WAIT_POLICY=PASSIVE
 cd "${BUILD_DIR:-build}"
 ctest --output-on-failure -j "$(nproc)" ${CTEST_ARGS:-}
+# Tokenizer fuzz targets for a bounded time (clang + ASan/UBSan build in ./build-fuzz; ~5 min cold,
+# ~1.5 min warm). FUZZ_SECONDS=0 skips.
+if [ "${FUZZ_SECONDS:-20}" != "0" ]; then
+  cd "$OLDPWD" && bash scripts/fuzz.sh
+fi

@@ -1,0 +1,10 @@
+// libFuzzer target: the full Tokenizer over the sentencepiece fixtures (albert-base-v2, albert-base-v2), single texts and pairs
+// with truncation, padding and overflowing windows (see fuzz_tokenizer_common.h).
+#include "fuzz_tokenizer_common.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const nlp::tok::Tokenizer& a = nlp_fuzz::load("albert-base-v2");
+  static const nlp::tok::Tokenizer& b = nlp_fuzz::load("albert-base-v2");
+  nlp_fuzz::run(size && (data[0] & 0x80) ? b : a, data, size);
+  return 0;
+}
