@@ -3,6 +3,8 @@
 #include <torch/torch.h>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
 
 #include "encoder_parity_util.h"
 #include "nlp/models/albert.h"
@@ -97,5 +99,21 @@ TEST_CASE("Every ALBERT head builds from a config and runs", "[albert]") {
       if (a == "AlbertForSequenceClassification") CHECK(logits.sizes() == at::IntArrayRef({b, 2}));
       if (a == "AlbertForTokenClassification") CHECK(logits.sizes() == at::IntArrayRef({b, s, 2}));
     }
+  }
+}
+
+TEST_CASE("nlp forward reproduces the ALBERT and ELECTRA fixtures under their output names", "[albert][electra][cli]") {
+  for (const char* name : {"albert-pretraining", "electra-discriminator", "roberta-mlm"}) {
+    INFO(name);
+    test::Fixture f = test::load_fixture(name);
+    const std::string out_path = std::string("/tmp/nlp_encoders_forward_") + name + ".safetensors";
+    const std::string cmd = std::string(NLP_BINARY) + " forward --model " + f.dir + " --inputs " + f.dir +
+                            "/inputs_outputs.safetensors --output " + out_path + " --format bin";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    models::TensorMap got;
+    for (auto& [key, t] : io::load_safetensors(out_path))
+      if (key.rfind("output.", 0) == 0) got[key.substr(7)] = t;
+    test::require_outputs_match(f.expected, got);
+    std::remove(out_path.c_str());
   }
 }
