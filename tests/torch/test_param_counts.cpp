@@ -28,7 +28,6 @@ struct Expected {
 static const Expected kExpected[] = {
     {"bert-base-uncased", 109482240, 0},            // [brief][ext][arith]
     {"bert-large-uncased", 335141888, 0},           // [ext][arith]
-    {"bert-base-cased", 108310272, 0},              // [arith]
     {"spanbert-base-cased", 108310272, 0},          // [arith] (BERT-base, cased vocabulary 28,996)
     {"spanbert-large-cased", 333579264, 0},         // [arith]
     {"roberta-base", 124645632, 0},                 // [brief][arith]

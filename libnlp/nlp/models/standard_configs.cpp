@@ -13,7 +13,6 @@ const StandardConfig kTable[] = {
   // BERT (Devlin et al. 2019, Table/§3.1: BASE L=12 H=768 A=12, LARGE L=24 H=1024 A=16)
   {"bert-base-uncased", "BertModel", R"({"model_type": "bert", "vocab_size": 30522, "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072, "max_position_embeddings": 512, "type_vocab_size": 2})"},
   {"bert-large-uncased", "BertModel", R"({"model_type": "bert", "vocab_size": 30522, "hidden_size": 1024, "num_hidden_layers": 24, "num_attention_heads": 16, "intermediate_size": 4096, "max_position_embeddings": 512, "type_vocab_size": 2})"},
-  {"bert-base-cased", "BertModel", R"({"model_type": "bert", "vocab_size": 28996, "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072, "max_position_embeddings": 512, "type_vocab_size": 2})"},
   // SpanBERT (Joshi et al. 2020): BERT's architecture with the cased vocabulary, no NSP
   {"spanbert-base-cased", "BertModel", R"({"model_type": "bert", "vocab_size": 28996, "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072, "max_position_embeddings": 512, "type_vocab_size": 2})"},
   {"spanbert-large-cased", "BertModel", R"({"model_type": "bert", "vocab_size": 28996, "hidden_size": 1024, "num_hidden_layers": 24, "num_attention_heads": 16, "intermediate_size": 4096, "max_position_embeddings": 512, "type_vocab_size": 2})"},
