@@ -102,9 +102,9 @@ json BertConfig::to_json() const {
 nn::EmbeddingsConfig BertConfig::embeddings_config() const {
   nn::EmbeddingsConfig e;
   e.vocab_size = vocab_size;
-  e.embedding_size = hidden_size;
+  e.embedding_size = embedding_size > 0 ? embedding_size : hidden_size;
   e.max_position_embeddings = max_position_embeddings;
-  e.positions = nn::PositionKind::Absolute;
+  e.positions = positions;
   e.type_vocab_size = type_vocab_size;
   e.pad_token_id = pad_token_id;
   e.layer_norm_eps = layer_norm_eps;
@@ -131,6 +131,8 @@ nn::TransformerStackConfig BertConfig::encoder_config() const {
 // ---------------------------------------------------------------- model
 BertModel::BertModel(const BertConfig& config, bool add_pooling_layer) : config_(config) {
   embeddings = register_module("embeddings", nn::Embeddings(config.embeddings_config()));
+  if (config.embedding_size > 0 && config.embedding_size != config.hidden_size)
+    embeddings_project = register_module("embeddings_project", torch::nn::Linear(config.embedding_size, config.hidden_size));
   encoder = register_module("encoder", nn::TransformerStack(config.encoder_config()));
   if (add_pooling_layer) pooler = register_module("pooler", nn::Pooler(config.hidden_size));
 }
@@ -181,9 +183,13 @@ BackboneOutput BertModel::encode(const at::Tensor& input_ids, const at::Tensor& 
                                  const ForwardOptions& options) {
   if (input_ids.dim() != 2 || at::isFloatingType(input_ids.scalar_type()))
     fail("inputs", "'input_ids' must be an integer tensor [batch, seq_len] but has shape " + c10::str(input_ids.sizes()));
-  if (input_ids.size(1) > config_.max_position_embeddings)
+  // RoBERTa's padding-aware positions start at pad_token_id + 1.
+  const int64_t max_len = config_.max_position_embeddings -
+                          (config_.positions == nn::PositionKind::PaddingAware ? config_.pad_token_id + 1 : 0);
+  if (input_ids.size(1) > max_len)
     fail("inputs", "sequence length " + std::to_string(input_ids.size(1)) + " exceeds max_position_embeddings (" +
-                       std::to_string(config_.max_position_embeddings) + ")");
+                       std::to_string(config_.max_position_embeddings) + ")" +
+                       (max_len != config_.max_position_embeddings ? " minus pad_token_id + 1" : ""));
   check_shape(attention_mask, "attention_mask", input_ids);
   check_shape(token_type_ids, "token_type_ids", input_ids);
   check_ids(input_ids, "input_ids", config_.vocab_size, "vocab_size");
@@ -193,6 +199,7 @@ BackboneOutput BertModel::encode(const at::Tensor& input_ids, const at::Tensor& 
   at::Tensor x = embeddings->forward(input_ids.to(torch::kLong),
                                      token_type_ids.defined() ? token_type_ids.to(torch::kLong) : token_type_ids,
                                      position_ids.defined() ? position_ids.to(torch::kLong) : position_ids);
+  if (embeddings_project) x = embeddings_project->forward(x);
   at::Tensor mask = nn::additive_attention_mask(attention_mask, x.scalar_type());
   nn::StackOutput s = encoder->forward(x, mask, {}, {}, {}, options.output_hidden_states, options.output_attentions);
   BackboneOutput out;

@@ -40,6 +40,10 @@ struct BertConfig {
   std::string position_embedding_type = "absolute";  // only "absolute" is supported
   bool use_cache = true;
   std::optional<double> classifier_dropout;  // null -> hidden_dropout_prob
+  // Not BERT config.json fields; set by families built on BertModel (not parsed by from_json):
+  nn::PositionKind positions = nn::PositionKind::Absolute;  // RoBERTa: PaddingAware
+  int64_t embedding_size = 0;  // ELECTRA: embedding width when != hidden_size (0 = hidden_size);
+                               // BertModel then adds `embeddings_project` (Linear -> hidden_size)
 
   // Parses config.json content. Throws nlp::Error "<source>: field '<name>': expected ... but
   // got ..." for wrong types, out-of-range values, unsupported hidden_act /
@@ -89,6 +93,7 @@ class BertModel : public Backbone {
   nn::Embeddings embeddings{nullptr};
   nn::TransformerStack encoder{nullptr};
   nn::Pooler pooler{nullptr};  // null when add_pooling_layer == false
+  torch::nn::Linear embeddings_project{nullptr};  // only when config.embedding_size != hidden_size
 
  private:
   BertConfig config_;

@@ -4,7 +4,12 @@
 #include <mutex>
 
 #include "nlp/heads/task_models.h"
+#include "nlp/models/albert.h"
 #include "nlp/models/bert.h"
+#include "nlp/models/electra.h"
+#include "nlp/models/roberta.h"
+#include "nlp/models/spanbert.h"
+#include "nlp/models/standard_configs.h"
 #include "nlp/util/error.h"
 
 namespace nlp::models {
@@ -23,6 +28,11 @@ void register_builtin() {
   static std::once_flag once;
   std::call_once(once, [] {
     register_bert_models();
+    register_roberta_models();
+    register_albert_models();
+    register_electra_models();
+    register_spanbert_models();
+    register_standard_configs();
   });
 }
 std::string join(const std::vector<std::string>& v) {
