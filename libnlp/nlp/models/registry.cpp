@@ -5,6 +5,8 @@
 
 #include "nlp/heads/task_models.h"
 #include "nlp/models/bert.h"
+#include "nlp/models/encoder_decoder.h"
+#include "nlp/models/gpt.h"
 #include "nlp/util/error.h"
 
 namespace nlp::models {
@@ -23,6 +25,8 @@ void register_builtin() {
   static std::once_flag once;
   std::call_once(once, [] {
     register_bert_models();
+    register_gpt_models();
+    register_encoder_decoder_models();
   });
 }
 std::string join(const std::vector<std::string>& v) {
