@@ -39,6 +39,7 @@ GPTConfig GPTConfig::from_json(const json& j, const std::string& source) {
   const char* act_field = gpt2 ? "activation_function" : "afn";
   c.activation_function = v.get<std::string>(act_field, gpt2 ? "gelu_new" : "gelu");
   nn::parse_activation(c.activation_function, source, act_field);
+  if (!gpt2) check_one_of(source, "afn", c.activation_function, {"relu", "silu", "gelu", "swish"});
   probability("resid_pdrop", c.resid_pdrop, 0.1);
   probability("embd_pdrop", c.embd_pdrop, 0.1);
   probability("attn_pdrop", c.attn_pdrop, 0.1);
@@ -147,7 +148,11 @@ nn::TransformerStackConfig GPTConfig::decoder_config() const {
   l.attention.causal = true;  // masked self-attention
   l.ffn.hidden_size = n_embd;
   l.ffn.intermediate_size = is_gpt2() ? inner_size() : 4 * n_embd;
-  l.ffn.activation = nn::parse_activation(activation_function, common.source);
+  // OpenAI GPT's "gelu" is the tanh approximation (transformers' modeling_openai ACT_FNS maps
+  // "gelu" to gelu_new), as in the original release.
+  l.ffn.activation = !is_gpt2() && activation_function == "gelu"
+                         ? nn::Activation::GeluNew
+                         : nn::parse_activation(activation_function, common.source, is_gpt2() ? "activation_function" : "afn");
   l.hidden_dropout = resid_pdrop;
   l.layer_norm_eps = layer_norm_epsilon;
   l.pre_layer_norm = is_gpt2();     // GPT-2 §2.3: LN moved to the sub-block inputs ...

@@ -45,7 +45,9 @@ struct GPTConfig {
   int64_t n_layer = 12;
   int64_t n_head = 12;
   std::optional<int64_t> n_inner;            // GPT-2 FFN width; null = 4 * n_embd (GPT-1 always 4 * n_embd)
-  std::string activation_function = "gelu_new";  // GPT-2 "activation_function" / GPT-1 "afn"
+  // GPT-2 "activation_function" / GPT-1 "afn" (relu, silu, swish or gelu; GPT-1's "gelu" means the
+  // tanh approximation gelu_new, as in transformers' modeling_openai).
+  std::string activation_function = "gelu_new";
   double resid_pdrop = 0.1, embd_pdrop = 0.1, attn_pdrop = 0.1;
   double layer_norm_epsilon = 1e-5;
   double initializer_range = 0.02;
