@@ -11,7 +11,7 @@
 #include "nlp/models/loading.h"
 #include "support/shared.h"
 
-namespace nlp::test {
+namespace nlp::test::dec {
 
 struct Fixture {
   std::string dir;
@@ -26,7 +26,7 @@ struct Fixture {
 
 inline Fixture load_fixture(const std::string& name) {
   Fixture f;
-  f.dir = shared_path("fixtures/hf/" + name);
+  f.dir = nlp::test::shared_path("fixtures/hf/" + name);
   f.tensors = io::load_safetensors(f.dir + "/inputs_outputs.safetensors");
   return f;
 }
@@ -50,4 +50,4 @@ inline double check_outputs(const models::TensorMap& expected, const models::Ten
   return worst;
 }
 
-}  // namespace nlp::test
+}  // namespace nlp::test::dec

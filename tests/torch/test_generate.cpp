@@ -15,7 +15,7 @@ using namespace nlp;
 namespace {
 
 struct GenSetup {
-  test::Fixture fx;
+  test::dec::Fixture fx;
   std::shared_ptr<models::PretrainedModel> model;
   models::GenerativeModel* gen = nullptr;
   models::GenerationConfig cfg;
@@ -23,7 +23,7 @@ struct GenSetup {
 
 GenSetup setup(const std::string& name) {
   GenSetup s;
-  s.fx = test::load_fixture(name);
+  s.fx = test::dec::load_fixture(name);
   s.model = models::from_pretrained(s.fx.dir).model;
   s.gen = dynamic_cast<models::GenerativeModel*>(s.model.get());
   REQUIRE(s.gen != nullptr);
@@ -49,7 +49,7 @@ TEST_CASE("greedy generation matches transformers with and without the KV cache"
         REQUIRE(static_cast<int64_t>(out.scores.size()) == want_scores.size(0));
         double worst = 0;
         for (size_t t = 0; t < out.scores.size(); ++t) {
-          double d = test::max_abs_diff(out.scores[t], want_scores[t]);
+          double d = test::dec::max_abs_diff(out.scores[t], want_scores[t]);
           INFO("step " << t);
           CHECK(d <= 1e-5);
           worst = std::max(worst, d);
@@ -89,7 +89,7 @@ TEST_CASE("beam search and sampling give the same result with and without the ca
         for (size_t t = 0; t < a.scores.size(); ++t) {
           auto fin = torch::isfinite(a.scores[t]);
           CHECK(torch::equal(fin, torch::isfinite(b.scores[t])));
-          CHECK(test::max_abs_diff(a.scores[t].masked_select(fin), b.scores[t].masked_select(fin)) <= 1e-5);
+          CHECK(test::dec::max_abs_diff(a.scores[t].masked_select(fin), b.scores[t].masked_select(fin)) <= 1e-5);
         }
         if (mode == 0) {
           CHECK(a.sequences.size(0) == ids.size(0) * 2);
@@ -127,7 +127,7 @@ TEST_CASE("min_length and forced eos processors", "[generate]") {
 }
 
 TEST_CASE("nlp generate writes the fixture's ids and scores", "[generate][cli]") {
-  auto fx = test::load_fixture("gpt2-lm");
+  auto fx = test::dec::load_fixture("gpt2-lm");
   test::TempDir tmp;
   io::StateDict in{{"gen.input_ids", fx.tensors.at("gen.input_ids")}, {"gen.attention_mask", fx.tensors.at("gen.attention_mask")}};
   io::save_safetensors(tmp.file("in.safetensors"), in);
@@ -137,7 +137,7 @@ TEST_CASE("nlp generate writes the fixture's ids and scores", "[generate][cli]")
     REQUIRE(std::system(cmd.c_str()) == 0);
     auto out = io::load_safetensors(tmp.file("out.safetensors"));
     CHECK(torch::equal(out.at("gen.output_ids"), fx.tensors.at("gen.output_ids")));
-    CHECK(test::max_abs_diff(out.at("gen.scores"), fx.tensors.at("gen.scores")) <= 1e-5);
+    CHECK(test::dec::max_abs_diff(out.at("gen.scores"), fx.tensors.at("gen.scores")) <= 1e-5);
   }
   std::string bad = std::string(NLP_BINARY) + " generate --model " + fx.dir + " --inputs " + tmp.file("missing.safetensors") +
                     " --output " + tmp.file("x.safetensors") + " > /dev/null 2>&1";

@@ -13,7 +13,7 @@ namespace {
 
 void run_parity(const std::string& name, io::CheckpointFormat format) {
   torch::NoGradGuard no_grad;
-  auto fx = test::load_fixture(name);
+  auto fx = test::dec::load_fixture(name);
   models::LoadOptions opts;
   opts.prefer = format;
   auto loaded = models::from_pretrained(fx.dir, opts);
@@ -22,7 +22,7 @@ void run_parity(const std::string& name, io::CheckpointFormat format) {
   models::ForwardOptions fo;
   fo.output_hidden_states = fo.output_attentions = true;
   auto got = loaded.model->forward(fx.with_prefix("input."), fo);
-  double worst = test::check_outputs(fx.with_prefix("output."), got);
+  double worst = test::dec::check_outputs(fx.with_prefix("output."), got);
   WARN(name << " (" << io::format_name(format) << "): max abs diff " << worst);
 }
 
