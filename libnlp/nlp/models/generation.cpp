@@ -278,7 +278,7 @@ GenerationOutput generate(GenerativeModel& model, const at::Tensor& input_ids_in
     at::Tensor next_scores = (processed + beam_scores.unsqueeze(1)).view({B, K * V});
     auto [top_scores, top_tokens] = next_scores.topk(std::max<int64_t>(2, 1 + n_eos) * K, 1, true, true);
     at::Tensor next_indices = top_tokens.div(V, "floor"), next_tokens = top_tokens.remainder(V);
-    const int64_t cur_len = ids.size(1) + 1;
+    const int64_t cur_len = ids.size(1);  // as 4.31 BeamSearchScorer.process (before the new token)
 
     at::Tensor nb_scores = torch::zeros({B, K}, torch::kFloat), nb_tokens = torch::zeros({B, K}, torch::kLong),
                nb_index = torch::zeros({B, K}, torch::kLong);
