@@ -35,8 +35,10 @@ std::string list(const std::vector<std::string>& v, size_t max = 20) {
 
 }  // namespace
 
-LoadReport load_state_dict(PretrainedModel& model, const io::StateDict& state, const std::string& source) {
+LoadReport load_state_dict(PretrainedModel& model, const io::StateDict& original, const std::string& source) {
   LoadReport report;
+  io::StateDict state = original;  // shallow copy (tensors shared); the family may re-layout it
+  model.adapt_checkpoint(state);
   std::map<std::string, at::Tensor> params;  // HF name -> model tensor
   for (auto& [name, t] : hf_named_parameters(model)) params[name] = t;
   std::map<std::string, std::string> alias_to_source;
@@ -132,6 +134,7 @@ io::StateDict state_dict_for_saving(const PretrainedModel& model) {
   io::StateDict sd;
   for (auto& [name, t] : hf_named_parameters(model))
     if (!aliases.count(name)) sd[name] = t.detach();
+  model.export_checkpoint(sd);
   return sd;
 }
 

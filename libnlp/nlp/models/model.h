@@ -71,6 +71,11 @@ class PretrainedModel : public torch::nn::Module {
   // Parameters that may be absent from a checkpoint and are then freshly initialised
   // (task heads, the pooler), reported instead of failing.
   virtual bool may_be_newly_initialized(const std::string& hf_key) const { return false; }
+  // Rewrites checkpoint tensors (Hugging Face names) into the layout our modules use, before
+  // name mapping; e.g. GPT's fused Conv1D c_attn [in, 3*out] -> q/k/v Linear [out, in].
+  // save_pretrained applies export_checkpoint, the inverse. Default: no change.
+  virtual void adapt_checkpoint(TensorMap& state) const {}
+  virtual void export_checkpoint(TensorMap& state) const {}
   // Fresh Hugging Face initialisation of every parameter (normal(0, initializer_range), ...).
   virtual void init_weights() = 0;
   // config.json content (the original fields plus ours), architectures = [architecture()].

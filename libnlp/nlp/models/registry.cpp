@@ -7,6 +7,8 @@
 #include "nlp/models/albert.h"
 #include "nlp/models/bert.h"
 #include "nlp/models/electra.h"
+#include "nlp/models/encoder_decoder.h"
+#include "nlp/models/gpt.h"
 #include "nlp/models/roberta.h"
 #include "nlp/models/spanbert.h"
 #include "nlp/models/standard_configs.h"
@@ -32,6 +34,8 @@ void register_builtin() {
     register_albert_models();
     register_electra_models();
     register_spanbert_models();
+    register_gpt_models();
+    register_encoder_decoder_models();
     register_standard_configs();
   });
 }

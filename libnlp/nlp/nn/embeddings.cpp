@@ -41,6 +41,8 @@ at::Tensor EmbeddingsImpl::forward(const at::Tensor& input_ids, const at::Tensor
   if (token_type_embeddings) {
     at::Tensor types = token_type_ids.defined() ? token_type_ids : torch::zeros_like(input_ids);
     x = x + token_type_embeddings->forward(types);
+  } else if (config_.token_types_use_word_embeddings && token_type_ids.defined()) {
+    x = x + word_embeddings->forward(token_type_ids);
   }
   if (position_embeddings) {
     at::Tensor pos = position_ids.defined() ? position_ids : default_position_ids(input_ids, past_length);

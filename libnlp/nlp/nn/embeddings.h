@@ -38,6 +38,9 @@ struct EmbeddingsConfig {
   double layer_norm_eps = 1e-12;
   double dropout = 0.1;
   double embed_scale = 1.0;             // word embeddings multiplied by this (Marian: sqrt(d_model))
+  // GPT-1 / GPT-2: token_type_ids (when given) are looked up in the WORD table and added
+  // (type_vocab_size must then be 0).
+  bool token_types_use_word_embeddings = false;
 };
 
 // Submodules (our names): word_embeddings, position_embeddings, token_type_embeddings, layer_norm.
