@@ -38,6 +38,14 @@ void save_safetensors(const std::string& path, const StateDict& tensors,
 // torch.*Storage, ...); anything else is refused with nlp::Error naming the global.
 StateDict load_pytorch_bin(const std::string& path);
 
+// ---- sharded checkpoints ----
+// Reads a Hugging Face shard index (model.safetensors.index.json or pytorch_model.bin.index.json:
+// {"metadata": {...}, "weight_map": {"<tensor name>": "<shard file>"}}), loads every shard named
+// (relative to the index's folder; each with load_weights_file) and returns the union. Throws
+// nlp::Error naming the index when a shard file is missing, a weight_map key is absent from its
+// shard, or a tensor appears in two shards. `files` (optional) receives the shard paths read.
+StateDict load_sharded(const std::string& index_path, std::vector<std::string>* files = nullptr);
+
 // ---- model folders ----
 enum class CheckpointFormat { Safetensors, PytorchBin };
 
@@ -53,7 +61,8 @@ struct LoadedCheckpoint {
 LoadedCheckpoint load_checkpoint_dir(const std::string& dir,
                                      CheckpointFormat prefer = CheckpointFormat::Safetensors);
 
-// Loads a single weights file by extension (.safetensors or .bin).
+// Loads a single weights file by its name: *.safetensors, *.bin / *.pt / *.pth (PyTorch zip),
+// *.index.json (sharded). Throws nlp::Error for any other name.
 StateDict load_weights_file(const std::string& path);
 
 const char* format_name(CheckpointFormat f);  // "safetensors" / "pytorch_model.bin"
