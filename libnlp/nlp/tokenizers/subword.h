@@ -19,6 +19,10 @@ struct Piece {
   int32_t id = -1;
   int64_t begin = 0;
   int64_t end = 0;
+  // Index of the pre-tokenised word the piece belongs to, counted from 0 within one
+  // tokenize() call (Hugging Face fast tokenizers' word_ids). -1 = not known: the generic layer
+  // then starts a new word wherever a gap separates a piece from the previous one.
+  int32_t word = -1;
 };
 
 class SubwordTokenizer {
