@@ -15,6 +15,8 @@
 #include <algorithm>
 #include <map>
 
+#include "nlp/tokenizers/bpe.h"
+#include "nlp/tokenizers/bytelevel_bpe.h"
 #include "nlp/tokenizers/sentencepiece.h"
 #include "nlp/tokenizers/tokenizer.h"
 #include "nlp/tokenizers/wordpiece.h"
@@ -22,10 +24,6 @@
 #include "nlp/util/fs.h"
 #include "nlp/util/json.h"
 
-#if __has_include("nlp/tokenizers/bpe.h")
-#include "nlp/tokenizers/bpe.h"
-#define NLP_HAVE_BPE 1
-#endif
 
 namespace nlp::tok {
 
@@ -264,11 +262,64 @@ Tokenizer Tokenizer::from_pretrained(const std::string& dir) {
     model = std::make_shared<SentencePieceTokenizer>(f.path("spiece.model"), o);
     tcfg.do_lower_case = o.do_lower_case;
   } else if (bpe) {
-#ifdef NLP_HAVE_BPE
-    model = make_bpe_model(dir, cls, tc, tj);
-#else
-    fail(dir, cls + " (BPE) is not available in this build");
-#endif
+    const bool gpt1 = tcfg.family == Family::Gpt1;
+    const bool add_prefix_space = cfg.get<bool>("add_prefix_space", false);
+    if (f.has("vocab.json") && f.has("merges.txt")) {
+      if (gpt1) {
+        BpeTokenizerOptions o;
+        o.unk_token = sp.unk_token;
+        model = std::make_shared<BpeTokenizer>(f.path("vocab.json"), f.path("merges.txt"), o);
+      } else {
+        ByteLevelBpeOptions o;
+        o.add_prefix_space = add_prefix_space;
+        o.unk_token = sp.unk_token;
+        model = std::make_shared<ByteLevelBpeTokenizer>(f.path("vocab.json"), f.path("merges.txt"), o);
+      }
+    } else if (!tj.is_null()) {
+      if (!tj.contains("model") || !tj["model"].is_object()) json_field_error(tj_path, "model", "an object", tj.value("model", json()));
+      JsonView m{tj["model"], tj_path + ": model"};
+      std::string type = m.require<std::string>("type");
+      if (type != "BPE") fail(tj_path, "field 'model.type': expected \"BPE\" for " + cls + " but got \"" + type + "\"");
+      const json& vocab = tj["model"]["vocab"];
+      if (!vocab.is_object()) json_field_error(tj_path, "model.vocab", "an object {token: id}", vocab);
+      BpeVocab v;
+      for (auto it = vocab.begin(); it != vocab.end(); ++it) {
+        if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0 || it.value().get<int64_t>() > INT32_MAX)
+          fail(tj_path, "field 'model.vocab': token '" + it.key() + "' has id " + it.value().dump() + ", expected a non-negative integer");
+        v[it.key()] = int32_t(it.value().get<int64_t>());
+      }
+      const json& merges = tj["model"].value("merges", json::array());
+      if (!merges.is_array()) json_field_error(tj_path, "model.merges", "a list", merges);
+      std::vector<BpeMerge> mv;
+      for (size_t k = 0; k < merges.size(); ++k) {
+        const json& x = merges[k];
+        if (x.is_string()) {
+          const std::string s = x.get<std::string>();
+          size_t sp_at = s.find(' ');
+          if (sp_at == std::string::npos || sp_at == 0 || sp_at + 1 >= s.size())
+            fail(tj_path, "field 'model.merges[" + std::to_string(k) + "]': expected \"a b\" but got " + x.dump());
+          mv.push_back({s.substr(0, sp_at), s.substr(sp_at + 1)});
+        } else if (x.is_array() && x.size() == 2 && x[0].is_string() && x[1].is_string()) {
+          mv.push_back({x[0].get<std::string>(), x[1].get<std::string>()});
+        } else {
+          fail(tj_path, "field 'model.merges[" + std::to_string(k) + "]': expected \"a b\" or [\"a\", \"b\"] but got " + x.dump());
+        }
+      }
+      if (gpt1) {
+        BpeTokenizerOptions o;
+        o.unk_token = m.get<std::string>("unk_token", sp.unk_token);
+        model = std::make_shared<BpeTokenizer>(std::move(v), mv, o, tj_path);
+      } else {
+        ByteLevelBpeOptions o;
+        o.unk_token = sp.unk_token;
+        o.add_prefix_space = add_prefix_space;
+        if (tj.contains("pre_tokenizer") && tj["pre_tokenizer"].is_object())
+          o.add_prefix_space = tj["pre_tokenizer"].value("add_prefix_space", add_prefix_space);
+        model = std::make_shared<ByteLevelBpeTokenizer>(std::move(v), mv, o, tj_path);
+      }
+    } else {
+      fail(dir, cls + " needs vocab.json + merges.txt or tokenizer.json, found neither");
+    }
   }
   if (wordpiece) tcfg.do_lower_case = cfg.get<bool>("do_lower_case", true);
 

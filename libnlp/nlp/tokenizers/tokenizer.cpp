@@ -256,6 +256,11 @@ struct CharCounter {
     }
     return chars;
   }
+  // Index of the character containing byte p (a piece may start inside a multi-byte character).
+  int64_t floor_at(size_t p) {
+    int64_t n = at(p);
+    return (pos > p && n > 0) ? n - 1 : n;
+  }
 };
 
 }  // namespace
@@ -338,7 +343,7 @@ Tokenizer::Seq Tokenizer::tokenize_seq(std::string_view text) const {
   out.char_begin.resize(out.pieces.size());
   out.char_end.resize(out.pieces.size());
   for (size_t k = 0; k < out.pieces.size(); ++k) {
-    out.char_begin[k] = cc.at(size_t(out.pieces[k].begin));
+    out.char_begin[k] = cc.floor_at(size_t(out.pieces[k].begin));
     out.char_end[k] = cc.at(size_t(out.pieces[k].end));
   }
   return out;
