@@ -34,6 +34,9 @@ int run(const Args& a) {
     std::cout << "model: trained from RANDOM INITIALISATION (no pretrained checkpoint is available here); expect far "
                  "lower scores than a pretrained BERT\n";
   if (rep.train.interrupted) std::cout << "INTERRUPTED (Ctrl-C) at step " << rep.train.global_step << " of " << rep.train.total_steps << "\n";
+  if (rep.train.time_budget_hit)
+    std::cout << "stopped by the time budget (max_train_seconds " << fmt_fixed(r.get<double>("max_train_seconds"), 0)
+              << ") at step " << rep.train.global_step << " of " << rep.train.total_steps << " (machine slower than planned)\n";
   if (rep.train.best_step >= 0) {
     auto it = rep.metrics.find(rep.main_metric);
     std::cout << "dev " << rep.main_metric << ": " << fmt_fixed(it == rep.metrics.end() ? 0.0 : it->second, 4)

@@ -183,7 +183,7 @@ FinetuneReport run_finetune(const train::Recipe& recipe, const FinetuneOptions& 
   if (!rep.train.interrupted && rep.train.best_step >= 0) {
     json er = json::object();
     for (auto& [k, v] : rep.metrics) er[k] = v;
-    er["epoch"] = rep.train.epoch;
+    er["epoch"] = rep.train.best_epoch;
     er["step"] = rep.train.best_step;
     er["eval_samples"] = task->num_eval_examples();
     write_json_atomic(path_join(out, "eval_results.json"), er);

@@ -146,6 +146,7 @@ const json& recipe_defaults() {
       {"gradient_accumulation_steps", 1},
       {"num_train_epochs", 3.0},
       {"max_steps", -1},        // > 0 overrides num_train_epochs
+      {"max_train_seconds", 0.0},  // > 0: wall-time budget for training (stops early, then evaluates)
       {"eval_steps", 0},        // 0: evaluate at the end of every epoch
       {"logging_steps", 50},
       {"seed", 42},

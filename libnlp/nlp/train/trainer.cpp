@@ -98,6 +98,7 @@ TrainingArguments TrainingArguments::from_recipe(const Recipe& r, const std::str
   a.max_steps = v.require<long>("max_steps");
   a.eval_steps = v.require<long>("eval_steps");
   a.logging_steps = v.require<long>("logging_steps");
+  a.max_train_seconds = v.require<double>("max_train_seconds");
   a.seed = static_cast<uint64_t>(v.require<long>("seed"));
   a.metric_for_best_model = v.require<std::string>("metric_for_best_model");
   a.load_best_model_at_end = v.require<bool>("load_best_model_at_end");
@@ -193,6 +194,7 @@ TrainResult Trainer::train(TrainTask& task, const SaveFn& save) {
       best = m;
       have_best = true;
       res.best_step = step;
+      res.best_epoch = epoch;
       res.best_metrics = ev.metrics;
       res.best_eval = ev;
       if (args_.load_best_model_at_end) {
@@ -280,6 +282,12 @@ TrainResult Trainer::train(TrainTask& task, const SaveFn& save) {
         break;
       }
       if (step >= total) stop = true;
+      if (!stop && args_.max_train_seconds > 0 && seconds_since(t0) > args_.max_train_seconds) {
+        res.time_budget_hit = true;
+        stop = true;
+        std::cout << "[time budget] max_train_seconds " << fmt(args_.max_train_seconds, 0) << " reached at step " << step
+                  << " of " << total << ": stopping training" << std::endl;
+      }
       if (args_.eval_steps > 0 && step % args_.eval_steps == 0 && !stop) run_eval(step, epoch);
     }
     ++epoch_i;

@@ -16,6 +16,8 @@
 //   * a progress bar on a terminal (stderr is a TTY: steps, loss, examples/s, ETA), plain log
 //     lines every logging_steps otherwise; one JSON object per log/eval event appended to
 //     <output_dir>/metrics.jsonl;
+//   * an optional wall-time budget (max_train_seconds): training stops after the step that
+//     exceeds it and the final evaluation runs as usual (reported in TrainResult::time_budget_hit);
 //   * SIGINT (Ctrl-C) sets a flag checked between steps: training stops after the current step,
 //     no checkpoint is started, and the last complete checkpoint (written atomically) stays
 //     intact. A second Ctrl-C kills the process (default action).
@@ -48,6 +50,7 @@ struct TrainingArguments {
   int64_t max_steps = -1;  // > 0 overrides num_train_epochs
   int64_t eval_steps = 0;  // 0: each epoch end
   int64_t logging_steps = 50;
+  double max_train_seconds = 0;  // > 0: stop training once this much wall time has passed (then evaluate)
   uint64_t seed = 42;
   std::string metric_for_best_model;  // "eval_accuracy"; "eval_loss" is minimised, others maximised
   bool load_best_model_at_end = true;
@@ -79,7 +82,9 @@ struct TrainResult {
   double train_loss = 0;     // mean training loss over all steps
   double wall_seconds = 0;   // whole train() call, evaluations included
   bool interrupted = false;  // stopped by SIGINT
+  bool time_budget_hit = false;  // stopped early by max_train_seconds
   int64_t best_step = -1;    // step of the best evaluation (-1: none happened)
+  double best_epoch = 0;     // epoch of the best evaluation
   std::map<std::string, double> best_metrics;  // of the best evaluation (the saved model)
   EvalOutput best_eval;
   std::vector<double> step_losses;  // loss of every optimizer step (mean over accumulation)
