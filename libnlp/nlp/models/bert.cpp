@@ -61,7 +61,7 @@ BertConfig BertConfig::from_json(const json& j, const std::string& source) {
 BertConfig BertConfig::from_file(const std::string& path) { return from_json(read_json_file(path), path); }
 
 BertConfig BertConfig::named(const std::string& name) {
-  json j = {{"model_type", "bert"}, {"architectures", {"BertForMaskedLM"}}};
+  json j = {{"model_type", "bert"}, {"architectures", {"BertModel"}}};
   if (name == "bert-base" || name == "bert-base-uncased") {
   } else if (name == "bert-large" || name == "bert-large-uncased") {
     j.update({{"hidden_size", 1024}, {"num_hidden_layers", 24}, {"num_attention_heads", 16}, {"intermediate_size", 4096}});
