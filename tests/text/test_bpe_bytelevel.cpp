@@ -2,7 +2,10 @@
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
+#include <fstream>
+#include <thread>
 #include <random>
 #include <set>
 #include <string>
@@ -135,6 +138,29 @@ TEST_CASE("byte-level BPE add_prefix_space", "[bpe][bytelevel]") {
   CHECK(e[0].end == 0);
 }
 
+TEST_CASE("byte-level BPE add_prefix_space, RobertaTokenizer flavour", "[bpe][bytelevel]") {
+  ByteLevelBpeOptions opt;
+  opt.add_prefix_space = true;
+  opt.unk_token = "<unk>";
+  opt.prefix_space_only_if_missing = true;
+  auto tok = load("roberta-base", opt);
+  auto plain = load("roberta-base", {false, "<unk>"});
+  CHECK(tok.tokenize("").empty());  // no space added to an empty text
+  auto a = tok.tokenize(" Hello");  // already starts with whitespace: unchanged
+  auto b = plain.tokenize(" Hello");
+  REQUIRE(a.size() == b.size());
+  CHECK(a[0].token == b[0].token);
+  CHECK(a[0].begin == 0);
+  CHECK(a[0].end == 6);
+  auto c = tok.tokenize("\tHello");
+  CHECK(c[0].token == plain.tokenize("\tHello")[0].token);
+  auto d = tok.tokenize("Hello");
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].token == "\xC4\xA0Hello");
+  CHECK(d[0].begin == 0);
+  CHECK(d[0].end == 5);
+}
+
 TEST_CASE("byte-level BPE round-trips valid UTF-8 through tokens_to_string", "[bpe][bytelevel]") {
   auto tok = load("roberta-base", {false, "<unk>"});
   for (const auto& r : read_encode_jsonl("roberta-base")) {
@@ -255,4 +281,36 @@ TEST_CASE("byte-level BPE from in-memory vocabulary and merges", "[bpe][byteleve
   CHECK_THROWS_WITH(no_unk.tokenize("x"), Catch::Contains("not in the vocabulary"));
   CHECK_THROWS_AS(ByteLevelBpeTokenizer(BpeVocab{}, merges), nlp::Error);
   CHECK_THROWS_AS(ByteLevelBpeTokenizer(vocab, {{"", "a"}}), nlp::Error);
+}
+
+TEST_CASE("byte-level BPE is thread-safe: concurrent calls give the single-thread result", "[bpe][bytelevel]") {
+  auto tok = load("gpt2");
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(nlp::test::shared_path("data/corpus/tinyshakespeare.txt"));
+    std::string l;
+    while (std::getline(in, l) && lines.size() < 4000) lines.push_back(l);
+  }
+  std::vector<std::vector<int32_t>> expect;
+  {
+    auto fresh = load("gpt2");
+    for (const auto& l : lines) {
+      std::vector<int32_t> ids;
+      for (const auto& p : fresh.tokenize(l)) ids.push_back(p.id);
+      expect.push_back(ids);
+    }
+  }
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (size_t i = t; i < lines.size() + t; ++i) {
+        size_t k = (i * 7 + t) % lines.size();
+        std::vector<int32_t> ids;
+        for (const auto& p : tok.tokenize(lines[k])) ids.push_back(p.id);
+        if (ids != expect[k]) ++mismatches;
+      }
+    });
+  for (auto& th : threads) th.join();
+  CHECK(mismatches.load() == 0);
 }

@@ -143,24 +143,69 @@ using namespace bpe_detail;
 // ---------------------------------------------------------------------------------------------
 // Files
 
+namespace {
+// SAX reader for a flat {token: id} object: fast on 50k keys, and its errors name the token.
+struct VocabSax : nlohmann::json_sax<nlohmann::json> {
+  std::string path;
+  std::vector<std::pair<std::string, int32_t>> entries;
+  std::string key_;
+  int depth = 0;
+  bool top_is_object = false;
+  std::string error;
+
+  bool value(int64_t v, const std::string& shown) {
+    if (depth != 1) return bad_value(shown);
+    if (v < 0 || v > INT32_MAX) return bad_value(shown);
+    entries.emplace_back(std::move(key_), static_cast<int32_t>(v));
+    return true;
+  }
+  bool bad_value(const std::string& shown) {
+    if (depth == 0) error = "expected a JSON object {token: id} but got " + shown;
+    else error = "token '" + key_ + "': expected an integer id in [0, 2^31) but got " + shown;
+    return false;
+  }
+  bool null() override { return bad_value("null"); }
+  bool boolean(bool b) override { return bad_value(b ? "true" : "false"); }
+  bool number_integer(number_integer_t v) override { return value(v, std::to_string(v)); }
+  bool number_unsigned(number_unsigned_t v) override {
+    return v > static_cast<number_unsigned_t>(INT32_MAX) ? bad_value(std::to_string(v)) : value(static_cast<int64_t>(v), std::to_string(v));
+  }
+  bool number_float(number_float_t, const string_t& s) override { return bad_value(s); }
+  bool string(string_t& s) override { return bad_value("\"" + s + "\""); }
+  bool binary(binary_t&) override { return bad_value("binary data"); }
+  bool start_object(std::size_t) override {
+    if (depth != 0) return bad_value("an object");
+    top_is_object = true;
+    ++depth;
+    return true;
+  }
+  bool key(string_t& k) override {
+    key_ = k;
+    return true;
+  }
+  bool end_object() override {
+    --depth;
+    return true;
+  }
+  bool start_array(std::size_t) override { return bad_value("an array"); }
+  bool end_array() override { return false; }
+  bool parse_error(std::size_t pos, const std::string&, const nlohmann::detail::exception& ex) override {
+    error = "not valid JSON (expected an object {token: id}) at byte " + std::to_string(pos) + ": " + ex.what();
+    return false;
+  }
+};
+}  // namespace
+
 BpeVocab read_bpe_vocab_json(const std::string& path) {
   std::string text = nlp::read_file(path);
-  nlohmann::ordered_json j;
-  try {
-    j = nlohmann::ordered_json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    nlp::fail(path, std::string("not valid JSON (expected an object {token: id}): ") + e.what());
-  }
-  if (!j.is_object()) nlp::fail(path, "expected a JSON object {token: id} but got " + std::string(j.type_name()));
-  if (j.empty()) nlp::fail(path, "expected a non-empty vocabulary object but got {}");
+  VocabSax sax;
+  bool ok = nlohmann::json::sax_parse(text, &sax);
+  if (!ok || !sax.error.empty()) nlp::fail(path, sax.error.empty() ? "not valid JSON" : sax.error);
+  if (!sax.top_is_object) nlp::fail(path, "expected a JSON object {token: id}");
+  if (sax.entries.empty()) nlp::fail(path, "expected a non-empty vocabulary object but got {}");
   BpeVocab vocab;
-  vocab.reserve(j.size());
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const auto& v = it.value();
-    bool ok = v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() <= INT32_MAX;
-    if (!ok) nlp::fail(path, "token '" + it.key() + "': expected an integer id in [0, 2^31) but got " + v.dump());
-    vocab[it.key()] = static_cast<int32_t>(v.get<int64_t>());
-  }
+  vocab.reserve(sax.entries.size());
+  for (auto& [k, v] : sax.entries) vocab[std::move(k)] = v;
   return vocab;
 }
 
@@ -204,7 +249,8 @@ BpeModel::BpeModel(BpeVocab vocab, const std::vector<BpeMerge>& merges, std::str
   if (vocab_.empty()) nlp::fail(source_, "expected a non-empty vocabulary");
   for (const auto& [tok, id] : vocab_) {
     if (id < 0) nlp::fail(source_, "token '" + tok + "': expected a non-negative id but got " + std::to_string(id));
-    id_to_token_.emplace(id, tok);
+    auto [it, fresh] = id_to_token_.emplace(id, tok);
+    if (!fresh && tok < it->second) it->second = tok;  // shared id: deterministic choice
   }
   pairs_.reserve(merges.size() * 2);
   for (size_t r = 0; r < merges.size(); ++r) {

@@ -34,8 +34,8 @@ using BpeMerge = std::pair<std::string, std::string>;
 
 // Reads vocab.json: a JSON object {token: id}. Throws nlp::Error naming the file (and the token)
 // when the file is missing, is not valid JSON, is not an object, or an id is not an integer in
-// [0, 2^31). Several tokens may share an id (the last one in file order is then id_to_token's
-// answer, as the Python dict inversion in transformers gives).
+// [0, 2^31). A token listed twice keeps its last id (as json.load). Several tokens may share an
+// id; id_to_token then answers the smallest of them (transformers: the last in file order).
 BpeVocab read_bpe_vocab_json(const std::string& path);
 
 // Reads merges.txt: one "a b" rule per line. A first line starting with "#version" is a header

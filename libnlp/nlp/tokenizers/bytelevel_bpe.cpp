@@ -164,12 +164,19 @@ std::vector<Piece> ByteLevelBpeTokenizer::tokenize(std::string_view text) const 
   std::string work;
   std::vector<int64_t> bmap, emap;
   const bool remap = !utf8_is_valid(text);
-  const int64_t pfx = options_.add_prefix_space ? 1 : 0;
-  std::string_view s = text;
-  if (remap || pfx) {
-    if (pfx) work.push_back(' ');
-    if (remap) work += utf8_replace_invalid(text, &bmap, &emap);
-    else work.append(text.data(), text.size());
+  std::string fixed;
+  if (remap) fixed = utf8_replace_invalid(text, &bmap, &emap);
+  std::string_view clean = remap ? std::string_view(fixed) : text;
+  int64_t pfx = options_.add_prefix_space ? 1 : 0;
+  if (pfx && options_.prefix_space_only_if_missing) {
+    size_t k = 0;
+    if (clean.empty() || py_isspace(utf8_next(clean, k))) pfx = 0;
+  }
+  std::string_view s = clean;
+  if (pfx) {
+    work.reserve(clean.size() + 1);
+    work.push_back(' ');
+    work.append(clean.data(), clean.size());
     s = work;
   }
   auto map_begin = [&](int64_t p) -> int64_t {
@@ -189,37 +196,39 @@ std::vector<Piece> ByteLevelBpeTokenizer::tokenize(std::string_view text) const 
   thread_local std::vector<int32_t> units;
   thread_local std::vector<BpeModel::Span> spans;
   const Impl& im = *impl_;
-  im.pre_tokenize(s, [&](size_t b, size_t e) {
-    std::string_view word = s.substr(b, e - b);
-    toks.clear();
-    bool hit = im.cache.visit(word, [&](const std::vector<Tok>& v) { toks.assign(v.begin(), v.end()); });
-    if (!hit) {
-      int32_t n = static_cast<int32_t>(word.size());
-      units.resize(n);
-      for (int32_t k = 0; k < n; ++k) units[k] = im.byte_sym[static_cast<uint8_t>(word[k])];
-      spans.clear();
-      model_.merge(units.data(), n, spans);
-      for (const auto& sp : spans)
-        toks.push_back(Tok{sp.symbol, model_.symbol_vocab_id(sp.symbol), sp.unit_end - sp.unit_begin});
-      im.cache.put(word, toks);
-    }
+  bool missing_unk = false;
+  auto emit = [&](size_t b, const std::vector<Tok>& word_toks) {
     int64_t pos = static_cast<int64_t>(b);
-    for (const Tok& t : toks) {
+    for (const Tok& t : word_toks) {
       Piece& p = pieces.emplace_back();
       p.token = model_.symbol(t.sym);
-      if (t.id >= 0) {
-        p.id = t.id;
-      } else if (unk_id_ >= 0) {
-        p.id = unk_id_;
-      } else {
-        nlp::fail(model_.source(), "piece '" + p.token + "' is not in the vocabulary and neither is unk_token '" +
-                                       options_.unk_token + "'");
-      }
+      p.id = t.id >= 0 ? t.id : unk_id_;
+      missing_unk |= p.id < 0;
       p.begin = map_begin(pos);
       pos += t.nbytes;
       p.end = map_end(pos);
     }
+  };
+  im.pre_tokenize(s, [&](size_t b, size_t e) {
+    std::string_view word = s.substr(b, e - b);
+    if (im.cache.visit(word, [&](const std::vector<Tok>& v) { emit(b, v); })) return;
+    int32_t n = static_cast<int32_t>(word.size());
+    units.resize(n);
+    for (int32_t k = 0; k < n; ++k) units[k] = im.byte_sym[static_cast<uint8_t>(word[k])];
+    spans.clear();
+    model_.merge(units.data(), n, spans);
+    toks.clear();
+    for (const auto& sp : spans)
+      toks.push_back(Tok{sp.symbol, model_.symbol_vocab_id(sp.symbol), sp.unit_end - sp.unit_begin});
+    im.cache.put(word, toks);
+    emit(b, toks);
   });
+  if (missing_unk) {
+    for (const Piece& p : pieces)
+      if (p.id < 0)
+        nlp::fail(model_.source(), "piece '" + p.token + "' is not in the vocabulary and neither is unk_token '" +
+                                       options_.unk_token + "'");
+  }
   return pieces;
 }
 

@@ -28,9 +28,16 @@
 namespace nlp::tok {
 
 struct ByteLevelBpeOptions {
-  bool add_prefix_space = false;          // GPT2Tokenizer/RobertaTokenizer add_prefix_space
+  // GPT2Tokenizer/RobertaTokenizer add_prefix_space: put a space in front of the text.
+  bool add_prefix_space = false;
   std::string unk_token = "<|endoftext|>";  // GPT-2's; RoBERTa uses "<unk>"
+  // false: GPT2Tokenizer, the space is always added (even to ""); true: RobertaTokenizer, only
+  // to a non-empty text that does not start with whitespace (Python str.isspace).
+  bool prefix_space_only_if_missing = false;
 };
+// Note for callers that split special tokens off first: transformers applies add_prefix_space to
+// the whole text *before* that split, so such callers should add the space themselves and
+// construct this tokenizer with add_prefix_space = false.
 
 class ByteLevelBpeTokenizer : public SubwordTokenizer {
  public:

@@ -264,14 +264,15 @@ Tokenizer Tokenizer::from_pretrained(const std::string& dir) {
   } else if (bpe) {
     const bool gpt1 = tcfg.family == Family::Gpt1;
     const bool add_prefix_space = cfg.get<bool>("add_prefix_space", false);
+    tcfg.add_prefix_space = add_prefix_space && !gpt1;
+    tcfg.prefix_space_only_if_missing = tcfg.family == Family::Roberta;
     if (f.has("vocab.json") && f.has("merges.txt")) {
       if (gpt1) {
         BpeTokenizerOptions o;
         o.unk_token = sp.unk_token;
         model = std::make_shared<BpeTokenizer>(f.path("vocab.json"), f.path("merges.txt"), o);
       } else {
-        ByteLevelBpeOptions o;
-        o.add_prefix_space = add_prefix_space;
+        ByteLevelBpeOptions o;  // the prefix space is the generic layer's (before added tokens)
         o.unk_token = sp.unk_token;
         model = std::make_shared<ByteLevelBpeTokenizer>(f.path("vocab.json"), f.path("merges.txt"), o);
       }
@@ -312,9 +313,8 @@ Tokenizer Tokenizer::from_pretrained(const std::string& dir) {
       } else {
         ByteLevelBpeOptions o;
         o.unk_token = sp.unk_token;
-        o.add_prefix_space = add_prefix_space;
         if (tj.contains("pre_tokenizer") && tj["pre_tokenizer"].is_object())
-          o.add_prefix_space = tj["pre_tokenizer"].value("add_prefix_space", add_prefix_space);
+          tcfg.add_prefix_space = tj["pre_tokenizer"].value("add_prefix_space", add_prefix_space);
         model = std::make_shared<ByteLevelBpeTokenizer>(std::move(v), mv, o, tj_path);
       }
     } else {

@@ -1,16 +1,137 @@
 #include "nlp/tokenizers/sentencepiece.h"
 
-#include <sentencepiece_processor.h>
+#include <dlfcn.h>
+
+#include <mutex>
 
 #include "nlp/tokenizers/unicode.h"
 #include "nlp/util/error.h"
 
 namespace nlp::tok {
 
+namespace {
+
+typedef void (*PieceCb)(void*, const char*, size_t, int, unsigned, unsigned);
+struct SpmApi {
+  void* (*load)(const char*, char*, size_t);
+  void (*free)(void*);
+  void (*encode)(void*, const char*, size_t, PieceCb, void*);
+  int (*piece_to_id)(void*, const char*, size_t);
+  const char* (*id_to_piece)(void*, int, size_t*);
+  int (*size)(void*);
+  int (*unk_id)(void*);
+  char* (*decode_pieces)(void*, const char* const*, const size_t*, size_t, size_t*);
+  void (*free_str)(char*);
+};
+
+const SpmApi& spm_api() {
+  static SpmApi api;
+  static std::string error;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    std::vector<std::string> candidates;
+    if (const char* env = std::getenv("LIBNLP_SPM_MODULE")) candidates.push_back(env);
+#ifdef NLP_SPM_MODULE_BUILD
+    candidates.push_back(NLP_SPM_MODULE_BUILD);
+#endif
+#ifdef NLP_SPM_MODULE_INSTALL
+    candidates.push_back(NLP_SPM_MODULE_INSTALL);
+#endif
+    candidates.push_back("libnlp_spm.so");
+    // RTLD_DEEPBIND keeps sentencepiece on its own protobuf; AddressSanitizer cannot run with it
+    // (and ASan builds never load LibTorch), so it is left out there.
+    int flags = RTLD_NOW | RTLD_LOCAL;
+#ifdef RTLD_DEEPBIND
+    if (!dlsym(RTLD_DEFAULT, "__asan_init")) flags |= RTLD_DEEPBIND;
+#endif
+    void* h = nullptr;
+    std::string tried;
+    for (const auto& c : candidates) {
+      h = dlopen(c.c_str(), flags);
+      if (h) break;
+      const char* e = dlerror();
+      tried += "\n  " + c + ": " + (e ? e : "?");
+    }
+    if (!h) {
+      error = "cannot load the sentencepiece module libnlp_spm.so (set LIBNLP_SPM_MODULE); tried:" + tried;
+      return;
+    }
+    auto sym = [&](const char* name) {
+      void* p = dlsym(h, name);
+      if (!p) error = std::string("libnlp_spm.so lacks symbol ") + name;
+      return p;
+    };
+    api.load = reinterpret_cast<decltype(api.load)>(sym("nlp_spm_load"));
+    api.free = reinterpret_cast<decltype(api.free)>(sym("nlp_spm_free"));
+    api.encode = reinterpret_cast<decltype(api.encode)>(sym("nlp_spm_encode"));
+    api.piece_to_id = reinterpret_cast<decltype(api.piece_to_id)>(sym("nlp_spm_piece_to_id"));
+    api.id_to_piece = reinterpret_cast<decltype(api.id_to_piece)>(sym("nlp_spm_id_to_piece"));
+    api.size = reinterpret_cast<decltype(api.size)>(sym("nlp_spm_size"));
+    api.unk_id = reinterpret_cast<decltype(api.unk_id)>(sym("nlp_spm_unk_id"));
+    api.decode_pieces = reinterpret_cast<decltype(api.decode_pieces)>(sym("nlp_spm_decode_pieces"));
+    api.free_str = reinterpret_cast<decltype(api.free_str)>(sym("nlp_spm_free_str"));
+  });
+  if (!error.empty()) fail("sentencepiece", error);
+  return api;
+}
+
+struct SpPiece {
+  std::string piece;
+  int id;
+  uint32_t begin, end;
+};
+
+}  // namespace
+
+// Thin C++ view of the module's C interface.
+struct SentencePieceTokenizer::Sp {
+  const SpmApi& api;
+  void* h;
+  Sp(const SpmApi& a, void* handle) : api(a), h(handle) {}
+  ~Sp() { api.free(h); }
+  std::vector<SpPiece> encode(std::string_view text) const {
+    std::vector<SpPiece> out;
+    api.encode(h, text.data(), text.size(),
+               [](void* u, const char* p, size_t n, int id, unsigned b, unsigned e) {
+                 static_cast<std::vector<SpPiece>*>(u)->push_back({std::string(p, n), id, b, e});
+               },
+               &out);
+    return out;
+  }
+  void Encode(std::string_view text, std::vector<std::string>* pieces) const {
+    pieces->clear();
+    for (auto& p : encode(text)) pieces->push_back(std::move(p.piece));
+  }
+  int PieceToId(std::string_view p) const { return api.piece_to_id(h, p.data(), p.size()); }
+  std::string IdToPiece(int id) const {
+    size_t n = 0;
+    const char* s = api.id_to_piece(h, id, &n);
+    return std::string(s, n);
+  }
+  int GetPieceSize() const { return api.size(h); }
+  int unk_id() const { return api.unk_id(h); }
+  std::string DecodePieces(const std::vector<std::string>& pieces) const {
+    std::vector<const char*> ptrs;
+    std::vector<size_t> lens;
+    for (const auto& p : pieces) {
+      ptrs.push_back(p.data());
+      lens.push_back(p.size());
+    }
+    size_t n = 0;
+    char* s = api.decode_pieces(h, ptrs.data(), lens.data(), pieces.size(), &n);
+    std::string r(s, n);
+    api.free_str(s);
+    return r;
+  }
+};
+
 SentencePieceTokenizer::SentencePieceTokenizer(const std::string& model_file, SentencePieceOptions opts)
-    : opts_(std::move(opts)), sp_(std::make_unique<sentencepiece::SentencePieceProcessor>()) {
-  auto status = sp_->Load(model_file);
-  if (!status.ok()) fail(model_file, "cannot load sentencepiece model: " + status.ToString());
+    : opts_(std::move(opts)) {
+  const SpmApi& api = spm_api();
+  char err[512] = {0};
+  void* h = api.load(model_file.c_str(), err, sizeof(err));
+  if (!h) fail(model_file, std::string("cannot load sentencepiece model: ") + err);
+  sp_ = std::make_unique<Sp>(api, h);
   unk_piece_ = sp_->IdToPiece(sp_->unk_id());
 }
 
@@ -94,13 +215,13 @@ std::vector<Piece> SentencePieceTokenizer::tokenize(std::string_view text) const
     }
     return {lo, hi};
   };
-  const auto proto = sp_->EncodeAsImmutableProto(pre);
+  const auto proto = sp_->encode(pre);
   const std::string kMeta = "\xE2\x96\x81";  // U+2581
   int32_t word = -1;
-  for (const auto& sp : proto.pieces()) {
-    const std::string& piece = sp.piece();
+  for (const auto& sp : proto) {
+    const std::string& piece = sp.piece;
     if (piece.compare(0, kMeta.size(), kMeta) == 0 || word < 0) ++word;
-    auto [b, e] = span(sp.begin(), sp.end());
+    auto [b, e] = span(sp.begin, sp.end);
     // AlbertTokenizer: "▁12," -> pieces of "12" + ","
     UString u;
     if (opts_.albert_digit_comma_split && piece.size() > 1 && piece.back() == ',') decode_utf8(piece, u);
@@ -120,7 +241,7 @@ std::vector<Piece> SentencePieceTokenizer::tokenize(std::string_view text) const
         if (cur[0] == kMeta) cur.erase(cur.begin());
         else cur[0] = cur[0].substr(kMeta.size());
       }
-      const int64_t comma_b = (sp.end() > sp.begin() && pre[sp.end() - 1] == ',') ? span(sp.end() - 1, sp.end()).first : e;
+      const int64_t comma_b = (sp.end > sp.begin && pre[sp.end - 1] == ',') ? span(sp.end - 1, sp.end).first : e;
       for (auto& c : cur) {
         Piece p;
         p.id = sp_->PieceToId(c);
@@ -141,7 +262,7 @@ std::vector<Piece> SentencePieceTokenizer::tokenize(std::string_view text) const
     }
     Piece p;
     p.token = piece;
-    p.id = int32_t(sp.id());
+    p.id = int32_t(sp.id);
     p.begin = b;
     p.end = e;
     p.word = word;

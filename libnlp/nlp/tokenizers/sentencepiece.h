@@ -6,6 +6,9 @@
 //   * sentencepiece encoding (the model's own normaliser, e.g. nmt_nfkc, runs inside);
 //   * the digit/comma rule: a piece like "▁9," whose last character is "," after a digit is
 //     re-encoded without the comma, the comma becoming its own piece.
+// The sentencepiece library is opened at run time from the module libnlp_spm.so ($LIBNLP_SPM_MODULE,
+// else the build tree, else the install prefix) in its own symbol scope, because its bundled
+// protobuf clashes with LibTorch's (see libnlp/spm_shim/spm_shim.cpp).
 // Ids are the sentencepiece ids (unknown pieces get the model's unk id). Offsets map back through
 // all of the above to bytes of the original text.
 #pragma once
@@ -15,10 +18,6 @@
 #include <vector>
 
 #include "nlp/tokenizers/subword.h"
-
-namespace sentencepiece {
-class SentencePieceProcessor;
-}
 
 namespace nlp::tok {
 
@@ -48,8 +47,9 @@ class SentencePieceTokenizer : public SubwordTokenizer {
   std::string preprocess(std::string_view text, std::vector<std::pair<uint32_t, uint32_t>>* spans) const;
 
  private:
+  struct Sp;  // the sentencepiece model behind the run-time loaded module (libnlp_spm.so)
   SentencePieceOptions opts_;
-  std::unique_ptr<sentencepiece::SentencePieceProcessor> sp_;
+  std::unique_ptr<Sp> sp_;
   std::string unk_piece_;
 };
 

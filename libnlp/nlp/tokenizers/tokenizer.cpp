@@ -238,28 +238,35 @@ size_t skip_space_backward(std::string_view text, size_t b, size_t e) {
   return e;
 }
 
-// Incremental byte -> code point index conversion (fast for non-decreasing queries).
+// Incremental byte -> code point index conversion (linear for non-decreasing queries).
+// `pos` is always the start of character number `chars`.
 struct CharCounter {
   std::string_view text;
   size_t pos = 0;
   int64_t chars = 0;
-  int64_t at(size_t p) {
-    if (p < pos) {
-      pos = 0;
-      chars = 0;
-    }
-    while (pos < p && pos < text.size()) {
-      size_t len = 1;
-      if (static_cast<unsigned char>(text[pos]) >= 0x80) decode_utf8(text, pos, len);
+  size_t len_at(size_t p) const {
+    size_t len = 1;
+    if (static_cast<unsigned char>(text[p]) >= 0x80) decode_utf8(text, p, len);
+    return len;
+  }
+  void seek(size_t p) {
+    if (p < pos) pos = 0, chars = 0;
+    while (pos < text.size()) {
+      size_t len = len_at(pos);
+      if (pos + len > p) break;
       pos += len;
       ++chars;
     }
-    return chars;
   }
   // Index of the character containing byte p (a piece may start inside a multi-byte character).
   int64_t floor_at(size_t p) {
-    int64_t n = at(p);
-    return (pos > p && n > 0) ? n - 1 : n;
+    seek(p);
+    return chars;
+  }
+  // Number of characters that start before byte p.
+  int64_t ceil_at(size_t p) {
+    seek(p);
+    return (p == pos || pos >= text.size()) ? chars : chars + 1;
   }
 };
 
@@ -304,9 +311,35 @@ Tokenizer::Seq Tokenizer::tokenize_seq(std::string_view text) const {
         segs[k - 1].e = skip_space_backward(text, segs[k - 1].b, segs[k - 1].e);
     }
   }
+  // add_prefix_space: the first text segment is tokenised with a space in front (offsets of the
+  // synthetic space collapse to 0); when the text starts with an added token, the space is a
+  // segment of its own unless that token strips whitespace on its left.
+  bool prefix = cfg_.add_prefix_space;
+  if (prefix && cfg_.prefix_space_only_if_missing) {
+    size_t len = 0;
+    prefix = !text.empty() && !python_isspace(decode_utf8(text, 0, len));
+  }
+  if (prefix && !segs.empty() && segs[0].tok && segs[0].tok->lstrip) prefix = false;
   Seq out;
   int32_t word_base = 0;
   for (const Seg& s : segs) {
+    if (prefix && (s.tok || s.b < s.e)) {
+      prefix = false;
+      std::string chunk = " ";
+      if (!s.tok) chunk.append(text.substr(s.b, s.e - s.b));
+      std::vector<Piece> ps = model_->tokenize(chunk);
+      int32_t max_word = -1;
+      for (Piece& p : ps) {
+        p.begin = std::max<int64_t>(0, p.begin - 1) + int64_t(s.b);
+        p.end = std::max<int64_t>(0, p.end - 1) + int64_t(s.b);
+        if (p.word < 0) p.word = 0;
+        max_word = std::max(max_word, p.word);
+        p.word += word_base;
+        out.pieces.push_back(std::move(p));
+      }
+      word_base += max_word + 1;
+      if (!s.tok) continue;
+    }
     if (s.b >= s.e) continue;
     if (s.tok) {
       Piece p;
@@ -344,7 +377,7 @@ Tokenizer::Seq Tokenizer::tokenize_seq(std::string_view text) const {
   out.char_end.resize(out.pieces.size());
   for (size_t k = 0; k < out.pieces.size(); ++k) {
     out.char_begin[k] = cc.floor_at(size_t(out.pieces[k].begin));
-    out.char_end[k] = cc.at(size_t(out.pieces[k].end));
+    out.char_end[k] = cc.ceil_at(size_t(out.pieces[k].end));
   }
   return out;
 }

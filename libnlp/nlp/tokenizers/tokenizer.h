@@ -75,6 +75,11 @@ struct TokenizerConfig {
   int64_t model_max_length = -1;  // -1: unlimited
   bool padding_left = false;       // padding_side == "left"
   int64_t pad_token_type_id = 0;
+  // Byte-level BPE add_prefix_space (prepare_for_tokenization): one space in front of the whole
+  // text, before it is split on added tokens. only_if_missing: RobertaTokenizer's rule (only for
+  // a non-empty text not starting with whitespace); otherwise GPT2Tokenizer's (always).
+  bool add_prefix_space = false;
+  bool prefix_space_only_if_missing = false;
 };
 
 struct EncodeOptions {

@@ -13,6 +13,7 @@ WordPiece::WordPiece(std::vector<std::string> vocab, WordPieceOptions opts)
   const std::string& pre = opts_.continuing_subword_prefix;
   for (size_t i = 0; i < id_to_token_.size(); ++i) {
     const std::string& t = id_to_token_[i];
+    max_token_bytes_ = std::max(max_token_bytes_, t.size());
     vocab_.set(t, int32_t(i));
     if (!pre.empty() && t.size() >= pre.size() && t.compare(0, pre.size(), pre) == 0)
       continuation_.set(std::string_view(t).substr(pre.size()), int32_t(i));
@@ -94,7 +95,9 @@ std::vector<Piece> WordPiece::tokenize(std::string_view text) const {
     uint32_t start = 0;
     bool bad = false;
     while (start < n) {
+      // No vocabulary entry is longer than max_token_bytes_: skip the hopeless long candidates.
       uint32_t end = n;
+      while (end > start + 1 && bpos[end] - bpos[start] > max_token_bytes_) --end;
       int32_t id = -1;
       while (start < end) {
         std::string_view sub(w.data() + bpos[start], bpos[end] - bpos[start]);

@@ -47,6 +47,7 @@ class WordPiece : public SubwordTokenizer {
   VocabMap continuation_;  // token without the prefix -> id, for tokens with the prefix
   std::vector<std::string> id_to_token_;
   int32_t unk_id_ = -1;
+  size_t max_token_bytes_ = 0;
 };
 
 }  // namespace nlp::tok
