@@ -113,6 +113,12 @@ TEST_CASE("GLUE malformed input names file:line", "[data][glue]") {
                     Catch::Contains("e.tsv:2") && Catch::Contains("expected a number"));
   CHECK_THROWS_WITH(read_glue_tsv("cola", dir.write("f.tsv", "gj04\t1\t\tFine.\ngj04\t1\tOnly three\n")),
                     Catch::Contains("f.tsv:2") && Catch::Contains("expected 4"));
+  nlp::data::GlueReadOptions skip;
+  skip.skip_malformed_rows = true;
+  auto skipped = read_glue_tsv("sst2", dir.path.string() + "/b.tsv", skip);
+  CHECK(skipped.examples.size() == 1);
+  CHECK(skipped.skipped_lines == std::vector<size_t>{3});
+  CHECK_THROWS_WITH(read_glue_tsv("sst2", dir.path.string() + "/a.tsv", skip), Catch::Contains("a.tsv:3"));  // bad labels still fail
   CHECK_THROWS_WITH(read_glue_tsv("sst2", dir.write("g.tsv", "")), Catch::Contains("g.tsv") && Catch::Contains("no examples"));
   CHECK_THROWS_WITH(read_glue_tsv("sst2", dir.write("h.tsv", "sentence\tlabel\n")), Catch::Contains("h.tsv") && Catch::Contains("no examples"));
   CHECK_THROWS_WITH(read_glue_tsv("sst2", (dir.path / "absent.tsv").string()), Catch::Contains("absent.tsv"));

@@ -42,6 +42,13 @@ TEST_CASE("span-level precision/recall/F1 by hand", "[metrics][ner]") {
   CHECK(r.per_type[1].type == "PER");
   CHECK(r.per_type[1].f1 == 1.0);
   CHECK(r.per_type[1].number == 1);
+  auto list = ner_metric_list(r, true);
+  REQUIRE(list.size() == 12);
+  CHECK(list[2] == std::pair<std::string, double>{"f1", 0.5});
+  CHECK(list[3].first == "accuracy");
+  CHECK(list[6] == std::pair<std::string, double>{"MISC_f1", 0.0});
+  CHECK(list[11] == std::pair<std::string, double>{"PER_number", 1.0});
+  CHECK(ner_metric_list(r).size() == 4);
 
   // predicted chunk starting with I- matches a gold B- chunk with the same extent
   auto i_start = evaluate_ner({{"B-LOC", "I-LOC", "O"}}, {{"I-LOC", "I-LOC", "O"}});

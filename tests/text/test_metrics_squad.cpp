@@ -78,6 +78,10 @@ TEST_CASE("evaluate v2.0: HasAns/NoAns breakdown", "[metrics][squad]") {
         "{\n  \"exact\": 60.0,\n  \"f1\": 73.33333333333333,\n  \"total\": 5,\n"
         "  \"HasAns_exact\": 66.66666666666667,\n  \"HasAns_f1\": 88.88888888888887,\n  \"HasAns_total\": 3,\n"
         "  \"NoAns_exact\": 50.0,\n  \"NoAns_f1\": 50.0,\n  \"NoAns_total\": 2\n}");
+  auto list = squad_metric_list(r);
+  REQUIRE(list.size() == 9);
+  CHECK(list[0] == std::pair<std::string, double>{"exact", 60.0});
+  CHECK(list[5] == std::pair<std::string, double>{"HasAns_total", 3.0});
   preds.erase("q3");
   CHECK_THROWS_WITH(evaluate_squad_v2(v2_refs(), preds), Catch::Contains("1 of 5 questions have no prediction") && Catch::Contains("q3"));
 }

@@ -56,7 +56,7 @@ const std::pair<GlueTaskInfo, Layout>& find_task(const std::string& task) {
 
 const GlueTaskInfo& glue_task_info(const std::string& task) { return find_task(task).first; }
 
-GlueDataset read_glue_tsv(const std::string& task, const std::string& path) {
+GlueDataset read_glue_tsv(const std::string& task, const std::string& path, const GlueReadOptions& options) {
   const auto& [info, layout] = find_task(task);
   GlueDataset ds;
   ds.path = path;
@@ -67,6 +67,10 @@ GlueDataset read_glue_tsv(const std::string& task, const std::string& path) {
   // CoLA train/dev have no header: source, label, original_mark, sentence.
   if (info.name == "cola" && records.front().fields.size() > 0 && records.front().fields[0] != "index") {
     for (const auto& r : records) {
+      if (r.fields.size() != 4 && options.skip_malformed_rows) {
+        ds.skipped_lines.push_back(r.line);
+        continue;
+      }
       if (r.fields.size() != 4)
         fail(where(path, r.line), "expected 4 tab-separated fields (source, label, original_mark, sentence) but found " +
                                       std::to_string(r.fields.size()));
@@ -79,9 +83,19 @@ GlueDataset read_glue_tsv(const std::string& task, const std::string& path) {
       if (ex.text_a.empty()) fail(where(path, r.line), "empty sentence");
       ds.examples.push_back(std::move(ex));
     }
+    if (ds.examples.empty()) fail(path, "no examples (every row was malformed)");
     return ds;
   }
 
+  if (options.skip_malformed_rows) {
+    const size_t columns = records.front().fields.size();
+    std::vector<CsvRecord> kept;
+    for (auto& r : records) {
+      if (r.fields.size() == columns) kept.push_back(std::move(r));
+      else ds.skipped_lines.push_back(r.line);
+    }
+    records = std::move(kept);
+  }
   CsvTable table = make_table(std::move(records), path);
   if (table.rows.empty()) fail(path, "no examples (header only)");
   const int label_col = table.find(layout.label);

@@ -45,11 +45,19 @@ struct GlueDataset {
   GlueTaskInfo task;
   bool has_labels = true;    // false for test files (no label column)
   std::vector<GlueExample> examples;
+  std::vector<size_t> skipped_lines;  // rows dropped by GlueReadOptions::skip_malformed_rows
+};
+
+struct GlueReadOptions {
+  // Drop rows with the wrong number of fields instead of failing, as Hugging Face's QQP
+  // processor does (it skips rows that raise IndexError); their lines go to skipped_lines.
+  // Every other problem (bad label, empty text, missing column) is still an error.
+  bool skip_malformed_rows = false;
 };
 
 // Reads one GLUE TSV file. Throws nlp::Error "<path>:<line>: ..." on a row with the wrong number
 // of fields, a missing column, a label not in label_names, a score that is not a number in
 // [0, 5], an empty text; "<path>: no examples" on an empty file.
-GlueDataset read_glue_tsv(const std::string& task, const std::string& path);
+GlueDataset read_glue_tsv(const std::string& task, const std::string& path, const GlueReadOptions& options = {});
 
 }  // namespace nlp::data

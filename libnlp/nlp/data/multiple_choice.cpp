@@ -77,8 +77,13 @@ MultipleChoiceDataset read_swag_json(const std::string& path) {
     JsonView v{rec.value, w};
     MultipleChoiceExample ex;
     ex.line = rec.line;
-    ex.id = v.has("id") ? (rec.value.at("id").is_string() ? rec.value.at("id").get<std::string>() : rec.value.at("id").dump())
-                        : "line-" + std::to_string(rec.line);
+    auto text_of = [&](const char* key) {
+      const json& x = rec.value.at(key);
+      return x.is_string() ? x.get<std::string>() : x.dump();
+    };
+    if (v.has("id")) ex.id = text_of("id");
+    else if (v.has("video-id") && v.has("fold-ind")) ex.id = text_of("video-id") + "-" + text_of("fold-ind");
+    else ex.id = "line-" + std::to_string(rec.line);
     ex.context = v.require<std::string>("sent1");
     ex.ending_prefix = v.require<std::string>("sent2");
     for (int i = 0; i < 4; ++i) ex.endings.push_back(v.require<std::string>("ending" + std::to_string(i)));

@@ -17,7 +17,7 @@
 namespace nlp::data {
 
 struct MultipleChoiceExample {
-  std::string id;                    // SWAG: "<video-id>-<fold-ind>" (CSV); Story Cloze: InputStoryid; else "line-<n>"
+  std::string id;                    // SWAG: "<video-id>-<fold-ind>" (CSV, or JSON records that have them; else a JSON "id"); Story Cloze: InputStoryid; else "line-<n>"
   std::string context;               // SWAG sent1; Story Cloze: the four story sentences joined with single spaces
   std::string ending_prefix;         // SWAG sent2 (each choice is "<ending_prefix> <ending>"); empty for Story Cloze
   std::vector<std::string> endings;  // 4 for SWAG, 2 for Story Cloze

@@ -96,4 +96,17 @@ NerScores evaluate_ner(const std::vector<std::vector<std::string>>& gold, const 
   return r;
 }
 
+std::vector<std::pair<std::string, double>> ner_metric_list(const NerScores& r, bool entity_level) {
+  std::vector<std::pair<std::string, double>> out = {
+      {"precision", r.precision}, {"recall", r.recall}, {"f1", r.f1}, {"accuracy", r.accuracy}};
+  if (entity_level)
+    for (const auto& t : r.per_type) {
+      out.emplace_back(t.type + "_precision", t.precision);
+      out.emplace_back(t.type + "_recall", t.recall);
+      out.emplace_back(t.type + "_f1", t.f1);
+      out.emplace_back(t.type + "_number", static_cast<double>(t.number));
+    }
+  return out;
+}
+
 }  // namespace nlp::metrics

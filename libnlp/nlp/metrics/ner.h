@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nlp::metrics {
@@ -41,5 +42,10 @@ struct NerScores {
 // gold[i] and predicted[i] are the tag sequences of sentence i; lengths must agree (nlp::Error
 // naming the sentence otherwise).
 NerScores evaluate_ner(const std::vector<std::vector<std::string>>& gold, const std::vector<std::vector<std::string>>& predicted);
+
+// The metrics Hugging Face's run_ner reports (Trainer prefixes "eval_"): precision, recall, f1,
+// accuracy from seqeval's overall scores; with entity_level also "<TYPE>_precision",
+// "<TYPE>_recall", "<TYPE>_f1", "<TYPE>_number" per type.
+std::vector<std::pair<std::string, double>> ner_metric_list(const NerScores& scores, bool entity_level = false);
 
 }  // namespace nlp::metrics

@@ -379,6 +379,25 @@ std::string to_official_json(const SquadV2Result& r) {
   return python_json_dumps(items, 2);
 }
 
+std::vector<std::pair<std::string, double>> squad_metric_list(const SquadV1Result& r) {
+  return {{"exact_match", r.exact_match}, {"f1", r.f1}};
+}
+
+std::vector<std::pair<std::string, double>> squad_metric_list(const SquadV2Result& r) {
+  std::vector<std::pair<std::string, double>> out = {{"exact", r.exact}, {"f1", r.f1}, {"total", static_cast<double>(r.total)}};
+  if (r.has_ans_present) {
+    out.insert(out.end(), {{"HasAns_exact", r.has_ans_exact}, {"HasAns_f1", r.has_ans_f1}, {"HasAns_total", static_cast<double>(r.has_ans_total)}});
+  }
+  if (r.no_ans_present) {
+    out.insert(out.end(), {{"NoAns_exact", r.no_ans_exact}, {"NoAns_f1", r.no_ans_f1}, {"NoAns_total", static_cast<double>(r.no_ans_total)}});
+  }
+  if (r.best_present) {
+    out.insert(out.end(), {{"best_exact", r.best_exact}, {"best_exact_thresh", r.best_exact_thresh.value},
+                           {"best_f1", r.best_f1}, {"best_f1_thresh", r.best_f1_thresh.value}});
+  }
+  return out;
+}
+
 std::vector<NaProb> read_na_probs(const std::string& path) {
   auto doc = data::parse_ordered_json_document(read_file(path), path);
   if (!doc.is_object()) fail(path, "expected a JSON object {\"<question id>\": <probability>, ...}");

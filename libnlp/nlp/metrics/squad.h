@@ -88,6 +88,11 @@ SquadV2Result evaluate_squad_v2(const std::vector<SquadReference>& references, c
 // print(json.dumps(out_eval, indent=2)), keys in the script's order.
 std::string to_official_json(const SquadV2Result& result);
 
+// The same results as named metrics for a training report (run_qa's keys; the Trainer prefixes
+// "eval_"): v1.1 exact_match, f1; v2.0 the keys of to_official_json with totals as numbers.
+std::vector<std::pair<std::string, double>> squad_metric_list(const SquadV1Result& result);
+std::vector<std::pair<std::string, double>> squad_metric_list(const SquadV2Result& result);
+
 // Reads a predictions file {"<id>": "<answer text>", ...}; throws nlp::Error for a non-string value.
 SquadPredictions read_squad_predictions(const std::string& path);
 
