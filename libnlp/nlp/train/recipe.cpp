@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <sstream>
 
+#include "nlp/train/schedule.h"
 #include "nlp/util/error.h"
 #include "nlp/util/fs.h"
 
@@ -139,6 +140,8 @@ const json& recipe_defaults() {
       {"adam_beta2", 0.999},
       {"adam_epsilon", 1e-8},
       {"warmup_ratio", 0.1},
+      {"lr_scheduler_type", "linear"},  // linear | cosine | constant | constant_with_warmup
+      {"layerwise_lr_decay", 1.0},      // ELECTRA fine-tuning: lr * decay^(depth from the top); 1 = off
       {"warmup_steps", -1},  // >= 0 overrides warmup_ratio
       {"max_grad_norm", 1.0},
       {"per_device_train_batch_size", 32},
@@ -251,6 +254,13 @@ void validate_recipe(const Recipe& r) {
   need(v.require<double>("max_grad_norm") >= 0, "max_grad_norm", "a number >= 0 (0 disables clipping)");
   need(v.require<long>("logging_steps") >= 1, "logging_steps", "an integer >= 1");
   need(v.require<long>("eval_steps") >= 0, "eval_steps", "an integer >= 0");
+  try {
+    parse_schedule_type(v.require<std::string>("lr_scheduler_type"));
+  } catch (const Error& e) {
+    fail(r.source, std::string("field 'lr_scheduler_type': ") + e.what());
+  }
+  need(v.require<double>("layerwise_lr_decay") > 0 && v.require<double>("layerwise_lr_decay") <= 1, "layerwise_lr_decay",
+       "a number in (0, 1] (1 = off)");
   if (task == "squad") {
     long msl = v.require<long>("max_seq_length");
     need(v.require<long>("max_query_length") >= 1 && v.require<long>("max_query_length") < msl - 3,

@@ -13,7 +13,9 @@
 #include <sstream>
 
 #include "nlp/data/split.h"
+#include "nlp/train/optim.h"
 #include "nlp/train/recipe.h"
+#include "nlp/train/schedule.h"
 #include "nlp/util/error.h"
 #include "nlp/util/fs.h"
 
@@ -43,13 +45,6 @@ struct SigintScope {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-bool no_decay(const std::string& hf_name) {
-  // transformers: no weight decay on biases and on LayerNorm parameters.
-  return hf_name.find("bias") != std::string::npos || hf_name.find("LayerNorm") != std::string::npos ||
-         hf_name.find("layer_norm") != std::string::npos || hf_name.find("layernorm") != std::string::npos ||
-         hf_name.find(".ln_") != std::string::npos;
-}
-
 std::string fmt(double v, int prec = 4) {
   char b[64];
   std::snprintf(b, sizeof b, "%.*f", prec, v);
@@ -64,11 +59,6 @@ std::string fmt_g(double v) {
 }  // namespace
 
 bool interrupt_requested() { return g_interrupted.load(); }
-
-double linear_schedule_factor(int64_t step, int64_t warmup, int64_t total) {
-  if (step < warmup) return static_cast<double>(step) / static_cast<double>(std::max<int64_t>(1, warmup));
-  return std::max(0.0, static_cast<double>(total - step) / static_cast<double>(std::max<int64_t>(1, total - warmup)));
-}
 
 std::string format_duration(double s) {
   if (!std::isfinite(s) || s < 0) return "?";
@@ -99,6 +89,8 @@ TrainingArguments TrainingArguments::from_recipe(const Recipe& r, const std::str
   a.eval_steps = v.require<long>("eval_steps");
   a.logging_steps = v.require<long>("logging_steps");
   a.max_train_seconds = v.require<double>("max_train_seconds");
+  a.lr_scheduler_type = v.require<std::string>("lr_scheduler_type");
+  a.layerwise_lr_decay = v.require<double>("layerwise_lr_decay");
   a.seed = static_cast<uint64_t>(v.require<long>("seed"));
   a.metric_for_best_model = v.require<std::string>("metric_for_best_model");
   a.load_best_model_at_end = v.require<bool>("load_best_model_at_end");
@@ -125,24 +117,28 @@ TrainResult Trainer::train(TrainTask& task, const SaveFn& save) {
                                                  : static_cast<int64_t>(std::ceil(args_.warmup_ratio * total));
   res.total_steps = total;
 
-  // Parameter groups: decay / no decay (biases, LayerNorm).
-  std::vector<torch::Tensor> decay, nodecay;
-  for (auto& [name, t] : models::hf_named_parameters(*model_)) {
-    if (!t.requires_grad()) continue;
-    (no_decay(name) ? nodecay : decay).push_back(t);
+  // Parameter groups (nlp/train/optim.h): no weight decay on biases and LayerNorm weights, and
+  // optional layer-wise lr decay; AdamW = torch.optim.AdamW; linear (or other HF) schedule.
+  NamedParameters named;
+  for (auto& [name, t] : models::hf_named_parameters(*model_))
+    if (t.requires_grad()) named.emplace_back(name, t);
+  LayerDecay ld;
+  if (args_.layerwise_lr_decay != 1.0) {
+    json cfg = model_->config_json();
+    ld.decay = args_.layerwise_lr_decay;
+    ld.num_layers = cfg.value("num_hidden_layers", 0);
+    if (ld.num_layers <= 0) fail("layerwise_lr_decay", "the model config has no num_hidden_layers");
   }
-  auto opts = [&](double wd) {
-    return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(args_.learning_rate)
-                                                            .betas({args_.adam_beta1, args_.adam_beta2})
-                                                            .eps(args_.adam_epsilon)
-                                                            .weight_decay(wd));
-  };
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decay, opts(args_.weight_decay));
-  groups.emplace_back(nodecay, opts(0.0));
-  torch::optim::AdamW optimizer(groups, torch::optim::AdamWOptions(args_.learning_rate));
-  std::vector<torch::Tensor> all_params = decay;
-  all_params.insert(all_params.end(), nodecay.begin(), nodecay.end());
+  AdamWOptions aopt;
+  aopt.beta1 = args_.adam_beta1;
+  aopt.beta2 = args_.adam_beta2;
+  aopt.eps = args_.adam_epsilon;
+  AdamW optimizer(make_param_groups(named, args_.learning_rate, args_.weight_decay, ld), aopt);
+  ScheduleOptions so;
+  so.type = parse_schedule_type(args_.lr_scheduler_type);
+  so.num_warmup_steps = warmup;
+  so.num_training_steps = total;
+  LrScheduler scheduler(optimizer, so);
 
   const bool tty = args_.progress_bar && ::isatty(STDERR_FILENO);
   std::ofstream log;
@@ -238,10 +234,10 @@ TrainResult Trainer::train(TrainTask& task, const SaveFn& save) {
         step_examples += static_cast<int64_t>(idx.size());
       }
       if (!std::isfinite(step_loss)) fail("trainer", "loss is " + std::to_string(step_loss) + " at step " + std::to_string(step + 1) + " (lower learning_rate?)");
-      if (args_.max_grad_norm > 0) torch::nn::utils::clip_grad_norm_(all_params, args_.max_grad_norm);
-      const double lr = args_.learning_rate * linear_schedule_factor(step, warmup, total);
-      for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+      if (args_.max_grad_norm > 0) clip_grad_norm(optimizer.param_groups(), args_.max_grad_norm);
+      const double lr = args_.learning_rate * scheduler.factor();  // the base lr of this step
       optimizer.step();
+      scheduler.step();
       ++step;
       examples_seen += step_examples;
       res.step_losses.push_back(step_loss);

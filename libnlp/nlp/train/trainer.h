@@ -5,7 +5,8 @@
 //   * gradient accumulation over gradient_accumulation_steps batches (loss / steps);
 //   * AdamW (decoupled weight decay, Loshchilov & Hutter) with no decay on biases and LayerNorm
 //     weights (transformers' default parameter groups), linear warmup (warmup_steps, else
-//     ceil(warmup_ratio * total)) then linear decay to 0 (get_linear_schedule_with_warmup);
+//     ceil(warmup_ratio * total)) then linear decay to 0 (get_linear_schedule_with_warmup; other
+//     transformers schedules by lr_scheduler_type), optional layer-wise lr decay (nlp/train/optim.h);
 //   * gradient clipping by global L2 norm (max_grad_norm, 0 disables);
 //   * the model in train mode (dropout on) while training, eval mode while evaluating;
 //   * fixed seeds: torch::manual_seed(seed) before the first step, so the same seed, data and
@@ -50,6 +51,8 @@ struct TrainingArguments {
   int64_t max_steps = -1;  // > 0 overrides num_train_epochs
   int64_t eval_steps = 0;  // 0: each epoch end
   int64_t logging_steps = 50;
+  std::string lr_scheduler_type = "linear";  // linear | cosine | constant | constant_with_warmup
+  double layerwise_lr_decay = 1.0;            // ELECTRA-style layer-wise lr decay (1 = off)
   double max_train_seconds = 0;  // > 0: stop training once this much wall time has passed (then evaluate)
   uint64_t seed = 42;
   std::string metric_for_best_model;  // "eval_accuracy"; "eval_loss" is minimised, others maximised
@@ -107,9 +110,6 @@ class Trainer {
 // Whether a SIGINT arrived during the current train() call (also readable by callers that
 // want to stop long evaluation loops).
 bool interrupt_requested();
-
-// transformers' get_linear_schedule_with_warmup multiplier for optimizer step `step` (0-based).
-double linear_schedule_factor(int64_t step, int64_t warmup_steps, int64_t total_steps);
 
 // "2m05s" / "1h02m" / "45s".
 std::string format_duration(double seconds);
