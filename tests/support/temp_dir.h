@@ -9,13 +9,14 @@
 
 namespace nlp::test {
 
-struct TempDir {
+// (Named ScratchDir so it cannot collide with io_test_util.h's TempDir inside nlp_tests.)
+struct ScratchDir {
   std::filesystem::path path;
-  TempDir() {
+  ScratchDir() {
     std::string tmpl = (std::filesystem::temp_directory_path() / "libnlp-test-XXXXXX").string();
     path = mkdtemp(tmpl.data());
   }
-  ~TempDir() {
+  ~ScratchDir() {
     std::error_code ec;
     std::filesystem::remove_all(path, ec);
   }

@@ -50,7 +50,7 @@ TEST_CASE("IOB1 to BIO conversion", "[data][conll]") {
 }
 
 TEST_CASE("CoNLL IOB1 file with -DOCSTART- and no blank line after it", "[data][conll]") {
-  nlp::test::TempDir dir;
+  nlp::test::ScratchDir dir;
   auto path = dir.write("iob1.txt",
       "-DOCSTART- -X- -O O\n"
       "U.N. NNP I-NP I-ORG\nofficial NN I-NP O\nEkeus NNP I-NP I-PER\n\n"
@@ -69,7 +69,7 @@ TEST_CASE("CoNLL IOB1 file with -DOCSTART- and no blank line after it", "[data][
 }
 
 TEST_CASE("CoNLL malformed input names file:line", "[data][conll]") {
-  nlp::test::TempDir dir;
+  nlp::test::ScratchDir dir;
   CHECK_THROWS_WITH(read_conll2003(dir.write("a.txt", "EU NNP B-NP B-ORG\nrejects VBZ B-VP\n")),
                     Catch::Contains("a.txt:2") && Catch::Contains("expected 4 columns"));
   CHECK_THROWS_WITH(read_conll2003(dir.write("b.txt", "EU NNP B-NP B-ORG\n\nx X Y PER\n")),

@@ -76,7 +76,7 @@ TEST_CASE("GLUE RTE and STS-B", "[data][glue]") {
 }
 
 TEST_CASE("GLUE QQP / QNLI / MNLI layouts", "[data][glue]") {
-  nlp::test::TempDir dir;
+  nlp::test::ScratchDir dir;
   auto qqp = read_glue_tsv("qqp", dir.write("qqp.tsv",
       "id\tqid1\tqid2\tquestion1\tquestion2\tis_duplicate\n7\t1\t2\tHow?\tWhy?\t1\n8\t3\t4\tA?\tB?\t0\n"));
   CHECK(qqp.examples.size() == 2);
@@ -96,7 +96,7 @@ TEST_CASE("GLUE QQP / QNLI / MNLI layouts", "[data][glue]") {
 }
 
 TEST_CASE("GLUE malformed input names file:line", "[data][glue]") {
-  nlp::test::TempDir dir;
+  nlp::test::ScratchDir dir;
   CHECK_THROWS_WITH(read_glue_tsv("sst2", dir.write("a.tsv", "sentence\tlabel\ngood\t1\nbad\t2\n")),
                     Catch::Contains("a.tsv:3") && Catch::Contains("label '2' is not one of 0, 1"));
   CHECK_THROWS_WITH(read_glue_tsv("sst2", dir.write("b.tsv", "sentence\tlabel\ngood\t1\nmissing field\n")),

@@ -37,7 +37,7 @@ TEST_CASE("SWAG JSON sample (concatenated objects)", "[data][mc]") {
 }
 
 TEST_CASE("SWAG official CSV with quoted fields; test split without labels", "[data][mc]") {
-  nlp::test::TempDir dir;
+  nlp::test::ScratchDir dir;
   auto path = dir.write("train.csv",
       ",video-id,fold-ind,startphrase,sent1,sent2,gold-source,ending0,ending1,ending2,ending3,label\n"
       "0,anetv_jkn6uvmqwh4,3416,\"Members, of the \"\"procession\"\" walk.\",\"Members, of the \"\"procession\"\" walk.\",A drum line,gold,"
@@ -57,7 +57,7 @@ TEST_CASE("SWAG official CSV with quoted fields; test split without labels", "[d
 }
 
 TEST_CASE("multiple choice malformed input names file:line", "[data][mc]") {
-  nlp::test::TempDir dir;
+  nlp::test::ScratchDir dir;
   const std::string header = ",video-id,fold-ind,startphrase,sent1,sent2,gold-source,ending0,ending1,ending2,ending3,label\n";
   CHECK_THROWS_WITH(read_swag_csv(dir.write("a.csv", header + "0,v,1,s,S1,S2,g,a,b,c,d,4\n")),
                     Catch::Contains("a.csv:2") && Catch::Contains("out of range"));

@@ -57,7 +57,7 @@ TEST_CASE("flat Hugging Face datasets layout (SQuAD v2 sample)", "[data][squad]"
 }
 
 TEST_CASE("SQuAD v2.0 nested layout: is_impossible and plausible_answers", "[data][squad]") {
-  nlp::test::TempDir dir;
+  nlp::test::ScratchDir dir;
   auto path = dir.write("v2.json", R"({"version": "v2.0", "data": [{"title": "T", "paragraphs": [{"context": "Héllo wörld, the end.",
     "qas": [{"id": "a", "question": "Who?", "answers": [{"text": "wörld", "answer_start": 6}], "is_impossible": false},
             {"id": "b", "question": "Why?", "answers": [], "is_impossible": true,
@@ -75,7 +75,7 @@ TEST_CASE("SQuAD v2.0 nested layout: is_impossible and plausible_answers", "[dat
 }
 
 TEST_CASE("SQuAD malformed input names file and JSON path", "[data][squad]") {
-  nlp::test::TempDir dir;
+  nlp::test::ScratchDir dir;
   auto wrap = [](const std::string& qas) {
     return R"({"version": "1.1", "data": [{"title": "T", "paragraphs": [{"context": "abc def", "qas": [)" + qas + "]}]}]}";
   };

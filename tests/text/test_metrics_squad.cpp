@@ -133,7 +133,7 @@ TEST_CASE("Python float repr", "[metrics]") {
 }
 
 TEST_CASE("predictions and na_probs files", "[metrics][squad]") {
-  nlp::test::TempDir dir;
+  nlp::test::ScratchDir dir;
   auto p = read_squad_predictions(dir.write("p.json", R"({"a": "x", "b": ""})"));
   CHECK(p.at("b").empty());
   CHECK_THROWS_WITH(read_squad_predictions(dir.write("q.json", R"({"a": 1})")), Catch::Contains("q.json") && Catch::Contains("field 'a'"));

@@ -25,7 +25,7 @@ Run run(const std::string& args) {
 }  // namespace
 
 TEST_CASE("nlp evaluate-squad v1.1 on XQuAD-en", "[cli][squad]") {
-  nlp::test::TempDir dir;
+  nlp::test::ScratchDir dir;
   const std::string data = nlp::test::shared_path("data/qa/xquad/xquad.en.json");
   // First question answered exactly, second partially, the rest unanswered.
   auto preds = dir.write("pred.json", R"({"56beb4343aeaaa14008c925b": "308", "56beb4343aeaaa14008c925c": "136 sacks"})");
@@ -38,7 +38,7 @@ TEST_CASE("nlp evaluate-squad v1.1 on XQuAD-en", "[cli][squad]") {
 }
 
 TEST_CASE("nlp evaluate-squad v2.0 with na-probs; errors", "[cli][squad]") {
-  nlp::test::TempDir dir;
+  nlp::test::ScratchDir dir;
   auto data = dir.write("dev.json", R"({"version": "v2.0", "data": [{"title": "T", "paragraphs": [{"context": "Paris is in France.",
     "qas": [{"id": "a", "question": "Where?", "answers": [{"text": "France", "answer_start": 12}], "is_impossible": false},
             {"id": "b", "question": "Who?", "answers": [], "is_impossible": true, "plausible_answers": [{"text": "Paris", "answer_start": 0}]}]}]}]})");

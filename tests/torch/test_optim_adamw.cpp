@@ -162,7 +162,7 @@ TEST_CASE("clip_grad_norm as torch.nn.utils.clip_grad_norm_", "[optim]") {
 }
 
 TEST_CASE("optimizer + scheduler state save/load resumes exactly", "[optim]") {
-  nlp::test::TempDir dir;
+  nlp::test::ScratchDir dir;
   auto make = [](at::Tensor w, at::Tensor bias) {
     return make_param_groups({{"layer.0.weight", w}, {"layer.0.bias", bias}}, 1e-2, 0.01);
   };
