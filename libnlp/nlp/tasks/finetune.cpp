@@ -29,6 +29,12 @@ void copy_tokenizer_files(const std::string& from, const std::string& to) {
   }
 }
 
+std::string fmt_g(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", v);
+  return b;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
@@ -155,7 +161,7 @@ FinetuneReport run_finetune(const train::Recipe& recipe, const FinetuneOptions& 
   if (args.metric_for_best_model.empty()) args.metric_for_best_model = task->main_metric();
   args.progress_bar = opt.progress_bar;
   rep.main_metric = args.metric_for_best_model;
-  say("[train] lr " + fmt_fixed(args.learning_rate * 1e5, 2) + "e-5, batch " + std::to_string(args.per_device_train_batch_size) +
+  say("[train] lr " + fmt_g(args.learning_rate) + ", batch " + std::to_string(args.per_device_train_batch_size) +
       " x " + std::to_string(args.gradient_accumulation_steps) + ", epochs " + fmt_fixed(args.num_train_epochs, 2) +
       (args.max_steps > 0 ? ", max_steps " + std::to_string(args.max_steps) : "") + ", seed " + std::to_string(args.seed) +
       ", threads " + std::to_string(torch::get_num_threads()) + ", output " + rep.output_dir);
