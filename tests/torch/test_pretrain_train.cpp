@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "nlp/io/checkpoint.h"
 #include "nlp/models/loading.h"
 #include "nlp/pretrain/dataset.h"
 #include "nlp/tokenizers/tokenizer.h"
@@ -138,6 +139,14 @@ TEST_CASE("nlp pretrain writes a Hugging Face folder that loads for inference an
   models::LoadOptions base;
   base.head = "base";
   CHECK(models::from_pretrained(out, base).model->architecture() == "BertModel");
+  // ... and through `nlp forward`, whose logits equal the in-process ones.
+  io::save_safetensors(d + "/in.safetensors", {{"input.input_ids", ids}});
+  const std::string fw = std::string(NLP_BINARY) + " forward --model " + out + " --inputs " + d + "/in.safetensors --output " +
+                         d + "/fw.safetensors > " + d + "/fw.txt 2>&1";
+  REQUIRE(std::system(fw.c_str()) == 0);
+  io::StateDict fwd = io::load_safetensors(d + "/fw.safetensors");
+  REQUIRE(fwd.count("output.prediction_logits") == 1);
+  CHECK(torch::allclose(fwd.at("output.prediction_logits"), o.at("prediction_logits"), 1e-5, 1e-5));
 
   // Fine-tuning from it: nlp finetune on a slice of SST-2 (the pretrained encoder is loaded,
   // only the classifier is new).
