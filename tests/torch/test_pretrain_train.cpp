@@ -201,7 +201,7 @@ TEST_CASE("ELECTRA: discriminator labels come from the sampled tokens; no gradie
   REQUIRE((labels != -100).sum().item<int64_t>() > 10);
 
   json cfg = {{"model_type", "bert"}, {"vocab_size", sp.vocab_size}, {"hidden_size", 32}, {"num_hidden_layers", 1},
-              {"num_attention_heads", 4}, {"intermediate_size", 64}, {"max_position_embeddings", 64}};
+              {"num_attention_heads", 4}, {"intermediate_size", 64}, {"max_position_embeddings", 128}};
   torch::manual_seed(1);
   train::PretrainingModelOptions o;
   o.objective = "electra";

@@ -210,6 +210,9 @@ ElectraPretraining::ElectraPretraining(const models::BertConfig& c, double gener
 
 at::Tensor ElectraPretraining::generator_logits(const at::Tensor& ids, const at::Tensor& am, const at::Tensor& tt,
                                                 const at::Tensor& positions) {
+  if (ids.dim() != 2 || ids.size(1) > config_.max_position_embeddings)
+    fail("inputs", "'input_ids' must be [batch, seq_len] with seq_len <= max_position_embeddings (" +
+                       std::to_string(config_.max_position_embeddings) + ") but has shape " + c10::str(ids.sizes()));
   at::Tensor x = discriminator->embeddings->forward(ids, tt);  // shared embeddings
   if (generator_project) x = generator_project->forward(x);
   nn::StackOutput s = generator_encoder->forward(x, nn::additive_attention_mask(am, x.scalar_type()));
