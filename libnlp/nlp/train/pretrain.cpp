@@ -292,6 +292,13 @@ std::string fmt(double v, int prec = 4) {
 const char* kTokenizerFiles[] = {"vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
                                  "tokenizer.json", "vocab.json", "merges.txt", "spiece.model", "sentencepiece.bpe.model"};
 
+// BERT's schedule (transformers get_linear_schedule_with_warmup): step / warmup during warmup,
+// then (total - step) / (total - warmup), floored at 0; `step` is 0-based.
+double linear_warmup_decay(int64_t step, int64_t warmup, int64_t total) {
+  if (step < warmup) return static_cast<double>(step) / static_cast<double>(std::max<int64_t>(1, warmup));
+  return std::max(0.0, static_cast<double>(total - step) / static_cast<double>(std::max<int64_t>(1, total - warmup)));
+}
+
 bool no_decay(const std::string& name) {
   return name.find("bias") != std::string::npos || name.find("LayerNorm") != std::string::npos ||
          name.find("layer_norm") != std::string::npos || name.find("layernorm") != std::string::npos;
@@ -755,7 +762,7 @@ PretrainReport run_pretrain(const Recipe& r, const PretrainOptions& o) {
     }
     if (!std::isfinite(step_loss)) fail("pretrain", "loss is " + std::to_string(step_loss) + " at step " + std::to_string(step + 1) + " (lower learning_rate?)");
     if (clip > 0) torch::nn::utils::clip_grad_norm_(params, clip);
-    const double lr = v.require<double>("learning_rate") * linear_schedule_factor(step, warmup, max_steps);
+    const double lr = v.require<double>("learning_rate") * linear_warmup_decay(step, warmup, max_steps);
     opt.step(lr);
     ++step;
     rep.step_losses[step] = step_loss;

@@ -22,7 +22,7 @@
 //     A = gradient_accumulation_steps). The data position is therefore the step number.
 //   * AdamW exactly as torch.optim.AdamW (decoupled weight decay; bias correction), no decay on
 //     biases and LayerNorm weights (transformers' groups); lr = learning_rate *
-//     linear_schedule_factor(step, warmup, max_steps) (BERT: linear warmup then linear decay);
+//     linear warmup/decay factor(step, warmup, max_steps) (BERT: linear warmup then linear decay);
 //     clipping by global L2 norm.
 //   * checkpoints: <output>/checkpoint.safetensors, one file written atomically every save_steps,
 //     at the end and on Ctrl-C, holding the model, the AdamW moments, the torch RNG state and
