@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Transfer-learning quickstart (the seeds' claim, measured): pretrain a small BERT with masked LM
-# for a few minutes (recipes/quickstart-transfer.json), fine-tune it on SST-2 with the quickstart
+# for a few minutes (recipes/pretrain/quickstart-transfer.json), fine-tune it on SST-2 with the quickstart
 # fine-tuning recipe (recipes/quickstart.json), and fine-tune the same architecture from random
 # initialisation with the identical recipe; print both dev accuracies.
 #
@@ -19,7 +19,7 @@ mkdir -p "$OUT"
 start=$(date +%s)
 
 echo "== 1/3 pretraining (masked LM) =="
-$NLP pretrain --recipe recipes/quickstart-transfer.json --output "$OUT/pretrained" --no-progress "${PT_SET[@]}" | tee "$OUT.pretrain.log" | grep -E "^\[|^step|validation loss|unigram|training:" || true
+$NLP pretrain --recipe recipes/pretrain/quickstart-transfer.json --output "$OUT/pretrained" --no-progress "${PT_SET[@]}" | tee "$OUT.pretrain.log" | grep -E "^\[|^step|validation loss|unigram|training:" || true
 t1=$(date +%s)
 
 FT=(--recipe recipes/quickstart.json --set "max_steps=${FT_STEPS}" --set eval_steps=0 --no-progress)

@@ -71,7 +71,7 @@ TEST_CASE("a bare BertModel checkpoint loads into a task model with the head new
   CHECK(out.at("logits").sizes() == at::IntArrayRef({2, 2}));
 }
 
-TEST_CASE("--head base of a task checkpoint strips the prefix and lists the head keys as unexpected", "[bert][load]") {
+TEST_CASE("head=base on a task checkpoint strips the prefix and lists the head keys as unexpected", "[bert][load]") {
   test::Fixture f = test::load_fixture("bert-pretraining");
   models::LoadOptions opt;
   opt.head = "base";

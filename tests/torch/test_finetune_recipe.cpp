@@ -46,7 +46,7 @@ TEST_CASE("CPU recipes find their real data and tokenizer under the shared data 
   }
 }
 
-TEST_CASE("--set overrides are typed by the recipe's value", "[finetune][recipe]") {
+TEST_CASE("recipe --set overrides are typed by the recipe's value", "[finetune][recipe]") {
   auto r = parse_recipe(R"({"task": "glue", "train_file": "glue/SST-2/train.tsv", "eval_file": "glue/SST-2/dev.tsv",
                             "model": "bert-base-uncased", "model_config": {"hidden_size": 128}})",
                         "r.json");
